@@ -1,0 +1,1 @@
+"""postdesk: a moderated publisher for an organisation's social-media account."""

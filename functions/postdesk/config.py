@@ -1,0 +1,120 @@
+"""Settings, parsed once from the environment into a typed model; logic never reads os.environ.
+
+Every name here is set by template.yaml for the deployed stack and by the local stack for `make run`."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from postdesk.domain.addresses import canonical_address
+from postdesk.domain.kinds import DEFAULT_QUORUM, Kind
+from postdesk.errors import ConfigurationError
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
+class Settings(BaseModel):
+    table_name: str
+    media_bucket: str
+    signing_keys_secret: str
+    sender_address: str
+    public_base_url: str
+    approvers: list[str] = Field(default_factory=list)
+    allowed_proposer_domains: list[str] = Field(default_factory=list)
+    allowed_proposer_addresses: list[str] = Field(default_factory=list)
+    quorum: dict[Kind, int] = Field(default_factory=lambda: dict(DEFAULT_QUORUM))
+    judicial_risk_quorum: int = 2
+    time_zone: str = "Europe/Paris"
+    confirmation_hours: int = 72
+    review_link_days: int = 14
+    max_request_bytes: int = 6 * 1024 * 1024
+    channel: Literal["x", "local", "none"] = "x"
+    x_credentials_secret: str = ""
+    publish_cap: int = 3
+    publish_spacing_seconds: int = 180
+    local_timeline_path: str = ""
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("approvers", "allowed_proposer_addresses")
+    @classmethod
+    def _canonical(cls, value: list[str]) -> list[str]:
+        return [canonical_address(address) for address in value]
+
+    @field_validator("allowed_proposer_domains")
+    @classmethod
+    def _lower(cls, value: list[str]) -> list[str]:
+        return [domain.lower().lstrip("@") for domain in value]
+
+    @model_validator(mode="after")
+    def _quorum_reachable(self) -> Settings:
+        # Nobody approves their own proposal, so an approver's own proposal has one voter less.
+        needed = max([*self.quorum.values(), self.judicial_risk_quorum])
+        if self.approvers and len(self.approvers) - 1 < needed:
+            raise ValueError(
+                f"{len(self.approvers)} approvers cannot reach a quorum of {needed} on a proposal made by "
+                "one of them: add approvers or lower the quorum"
+            )
+        return self
+
+    def quorum_for(self, kind: Kind, judicial_risk: bool) -> int:
+        base = self.quorum.get(kind, 1)
+        return max(base, self.judicial_risk_quorum) if judicial_risk else base
+
+
+def _parse_quorum(raw: str) -> dict[Kind, int]:
+    """QUORUM is JSON ({"solved_case": 2}) or `kind=n` pairs; kinds not named keep their default."""
+    quorum = dict(DEFAULT_QUORUM)
+    if not raw.strip():
+        return quorum
+    pairs: dict[str, object]
+    if raw.strip().startswith("{"):
+        pairs = json.loads(raw)
+    else:
+        pairs = dict(part.split("=", 1) for part in _split(raw))
+    for name, count in pairs.items():
+        quorum[Kind(name.strip())] = int(str(count))
+    return quorum
+
+
+def settings_from_environment(environ: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if environ is None else environ)
+    try:
+        return Settings(
+            table_name=env.get("TABLE_NAME", ""),
+            media_bucket=env.get("MEDIA_BUCKET", ""),
+            signing_keys_secret=env.get("SIGNING_KEYS_SECRET", ""),
+            sender_address=env.get("SENDER_ADDRESS", ""),
+            public_base_url=env.get("PUBLIC_BASE_URL", ""),
+            approvers=_split(env.get("APPROVERS", "")),
+            allowed_proposer_domains=_split(env.get("ALLOWED_PROPOSER_DOMAINS", "")),
+            allowed_proposer_addresses=_split(env.get("ALLOWED_PROPOSER_ADDRESSES", "")),
+            quorum=_parse_quorum(env.get("QUORUM", "")),
+            judicial_risk_quorum=int(env.get("JUDICIAL_RISK_QUORUM", "2")),
+            time_zone=env.get("TIME_ZONE", "Europe/Paris"),
+            confirmation_hours=int(env.get("CONFIRMATION_HOURS", "72")),
+            review_link_days=int(env.get("REVIEW_LINK_DAYS", "14")),
+            channel=env.get("CHANNEL", "x"),  # type: ignore[arg-type]
+            x_credentials_secret=env.get("X_CREDENTIALS_SECRET", ""),
+            publish_cap=int(env.get("PUBLISH_CAP", "3")),
+            publish_spacing_seconds=int(env.get("PUBLISH_SPACING_SECONDS", "180")),
+            local_timeline_path=env.get("LOCAL_TIMELINE_PATH", ""),
+        )
+    except (ValueError, KeyError) as error:
+        raise ConfigurationError(f"postdesk is misconfigured: {error}") from error
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, parsed on first use (tests call get_settings.cache_clear())."""
+    return settings_from_environment()

@@ -1,0 +1,49 @@
+"""A proposal's life (DESIGN.md section 2) as one table of the moves it may make."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from postdesk.errors import IllegalTransition
+
+
+class Status(StrEnum):
+    AWAITING_CONFIRMATION = "AWAITING_CONFIRMATION"
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    PUBLISHING = "PUBLISHING"
+    PUBLISHED = "PUBLISHED"
+    REJECTED = "REJECTED"
+    CHANGES_REQUESTED = "CHANGES_REQUESTED"
+    WITHDRAWN = "WITHDRAWN"
+    EXPIRED = "EXPIRED"
+    FAILED = "FAILED"
+    NEEDS_RECONCILE = "NEEDS_RECONCILE"
+
+
+S = Status
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.AWAITING_CONFIRMATION: frozenset({S.PENDING, S.EXPIRED, S.WITHDRAWN}),
+    S.PENDING: frozenset({S.PENDING, S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED, S.WITHDRAWN, S.EXPIRED}),
+    # An approved post may still be vetoed, withdrawn or edited (a new version goes back to PENDING)
+    # until a run claims it.
+    S.APPROVED: frozenset({S.PUBLISHING, S.PENDING, S.REJECTED, S.WITHDRAWN, S.EXPIRED}),
+    S.PUBLISHING: frozenset({S.PUBLISHED, S.APPROVED, S.FAILED, S.NEEDS_RECONCILE}),
+    S.CHANGES_REQUESTED: frozenset({S.PENDING, S.WITHDRAWN, S.EXPIRED}),
+    # A person resolves these from the alert mail: published after all, publish again, or abandon.
+    S.NEEDS_RECONCILE: frozenset({S.PUBLISHED, S.APPROVED, S.FAILED}),
+    S.FAILED: frozenset({S.APPROVED}),
+    S.PUBLISHED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+    S.EXPIRED: frozenset(),
+}
+
+FINAL_STATES = frozenset(state for state, moves in TRANSITIONS.items() if not moves)
+
+
+def check_transition(current: Status, target: Status) -> None:
+    """Raise IllegalTransition unless the table allows `current` -> `target`."""
+    if target not in TRANSITIONS[current]:
+        raise IllegalTransition(current.value, target.value)

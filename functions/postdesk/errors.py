@@ -1,0 +1,101 @@
+"""The domain's exceptions: one base class, each carrying the message a user should read.
+
+They are mapped to HTTP answers in one place (postdesk.web.errors_to_http)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class PostdeskError(Exception):
+    """Base of every error a user may be shown."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+
+
+class InvalidProposal(PostdeskError):
+    """One or more fields are wrong; each error names its field."""
+
+    status_code = 422
+    code = "invalid_proposal"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class BadRequest(PostdeskError):
+    status_code = 400
+    code = "bad_request"
+
+
+class PayloadTooLarge(PostdeskError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(PostdeskError):
+    status_code = 415
+    code = "unsupported_media_type"
+
+
+class NotFound(PostdeskError):
+    status_code = 404
+    code = "not_found"
+
+
+class InvalidLink(PostdeskError):
+    """A link that is forged, tampered with, expired, or meant for someone or something else."""
+
+    status_code = 403
+    code = "invalid_link"
+
+
+class LinkAlreadyUsed(PostdeskError):
+    status_code = 409
+    code = "link_already_used"
+
+
+class StaleVersion(PostdeskError):
+    """The link was made for an older version of the text."""
+
+    status_code = 409
+    code = "stale_version"
+
+
+class Conflict(PostdeskError):
+    """The proposal is no longer in a state where this action makes sense."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class Forbidden(PostdeskError):
+    status_code = 403
+    code = "forbidden"
+
+
+class IllegalTransition(PostdeskError):
+    status_code = 409
+    code = "illegal_transition"
+
+    def __init__(self, current: str, target: str) -> None:
+        super().__init__(f"a proposal in state {current} cannot move to {target}")
+        self.current = current
+        self.target = target
+
+
+class ConfigurationError(PostdeskError):
+    status_code = 500
+    code = "configuration_error"
