@@ -20,8 +20,12 @@ class PostdeskError(Exception):
 
 @dataclass(frozen=True)
 class FieldError:
+    """What is wrong with one field: `code` lets a page say it in the reader's language."""
+
     field: str
     message: str
+    code: str = ""
+    params: tuple[tuple[str, str], ...] = ()
 
 
 class InvalidProposal(PostdeskError):

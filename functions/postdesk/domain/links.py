@@ -1,0 +1,109 @@
+"""Signed links: HMAC-SHA256 over who may act, on which proposal and version, what action, until when.
+
+Keys rotate: the newest key (greatest key id) signs, every key still listed verifies, so links in
+flight keep working until their key is retired. Signatures are compared in constant time."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from postdesk.errors import InvalidLink
+
+_PREFIX = b"postdesk-link-v1."
+
+
+@dataclass(frozen=True)
+class LinkClaims:
+    actor: str
+    proposal_id: str
+    version: int
+    action: str
+    expires_at: int
+    link_id: str
+
+    @property
+    def expires(self) -> datetime:
+        return datetime.fromtimestamp(self.expires_at, tz=UTC)
+
+
+class SigningKeys:
+    def __init__(self, keys: dict[str, str]) -> None:
+        if not keys:
+            raise ValueError("at least one signing key is needed")
+        self._keys = {kid: value.encode() for kid, value in keys.items()}
+        self.current = max(self._keys)
+
+    def get(self, kid: str) -> bytes | None:
+        return self._keys.get(kid)
+
+    def key(self, kid: str) -> bytes:
+        return self._keys[kid]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _signature(key: bytes, payload: str) -> bytes:
+    return hmac.new(key, _PREFIX + payload.encode("ascii"), hashlib.sha256).digest()
+
+
+def new_link_id() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def sign(claims: LinkClaims, keys: SigningKeys) -> str:
+    body = {
+        "a": claims.actor,
+        "p": claims.proposal_id,
+        "v": claims.version,
+        "x": claims.action,
+        "e": claims.expires_at,
+        "i": claims.link_id,
+        "k": keys.current,
+    }
+    payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
+    return f"{payload}.{_b64(_signature(keys.key(keys.current), payload))}"
+
+
+def verify(token: str, keys: SigningKeys, now: datetime) -> LinkClaims:
+    """The claims of a genuine, unexpired token; InvalidLink for anything else."""
+    forged = InvalidLink("this link is not valid: it was altered or did not come from postdesk")
+    payload, _, signature = token.partition(".")
+    if not payload or not signature or len(token) > 2048:
+        raise forged
+    try:
+        body = json.loads(_unb64(payload))
+        given = _unb64(signature)
+    except (ValueError, binascii.Error):
+        raise forged from None
+    if not isinstance(body, dict):
+        raise forged
+    key = keys.get(str(body.get("k", "")))
+    if key is None or not hmac.compare_digest(_signature(key, payload), given):
+        raise forged
+    try:
+        claims = LinkClaims(
+            actor=str(body["a"]),
+            proposal_id=str(body["p"]),
+            version=int(body["v"]),
+            action=str(body["x"]),
+            expires_at=int(body["e"]),
+            link_id=str(body["i"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        raise forged from None
+    if now.timestamp() > claims.expires_at:
+        raise InvalidLink("this link has expired")
+    return claims

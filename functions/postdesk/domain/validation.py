@@ -1,0 +1,213 @@
+"""Validation of a proposal as submitted, from the web form, the JSON API or an email.
+
+Every problem is collected, each naming its field, so the proposer can fix them all at once.
+Text containing `<`, `&` or quotes is ordinary text: it is escaped where it is shown, never refused."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from postdesk.domain import counting
+from postdesk.domain.addresses import is_allowed_proposer, is_well_formed
+from postdesk.domain.kinds import Kind
+from postdesk.domain.proposal import ImageUpload, ProposalDraft
+from postdesk.errors import FieldError, InvalidProposal
+
+MAX_IMAGES = 4
+MAX_IMAGE_BYTES = 4 * 1024 * 1024  # below X's 5 MB, and what a request can carry
+MAX_IMAGES_TOTAL_BYTES = 4 * 1024 * 1024  # all images together: keeps a request within Lambda's 6 MB
+MAX_ALT_LENGTH = 1000  # X's limit for alt text
+MAX_REFERENCE_LENGTH = 100
+
+IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
+
+# What each problem says, in English; pages translate them by code (postdesk.web.i18n.FIELD_ERRORS).
+MESSAGES: dict[str, str] = {
+    "required": "is required",
+    "not_string": "must be a string",
+    "not_boolean": "must be true or false",
+    "bad_datetime": "must be a date and time in ISO 8601, e.g. 2026-12-01T08:00",
+    "invalid_characters": "contains characters X refuses (U+FFFE, U+FEFF or U+FFFF)",
+    "text_too_long": "is {count} characters as X counts them; {max} at most",
+    "unknown_kind": "must be one of {kinds}",
+    "bad_email": "is not an email address",
+    "email_not_allowed": "must be a work address ({domains})",
+    "past": "is already past",
+    "after_expiry": "must come before the expiry",
+    "too_long": "is longer than {max} characters",
+    "agreement_missing": "a call for witnesses needs the prosecutor's office's agreement",
+    "reference_missing": "a call for witnesses needs the prosecutor's reference",
+    "urgent_only_witness": "only a call for witnesses can be urgent",
+    "too_many_images": "{count} images attached; {max} at most",
+    "not_an_image": "is not an image (JPEG, PNG, GIF or WebP)",
+    "image_too_large": "is larger than {mb} MB",
+    "alt_missing": "every image needs an alt text describing it",
+    "images_too_heavy": "the images together weigh more than {mb} MB",
+}
+
+_TRUE = {"true", "on", "1", "yes", "oui"}
+_FALSE = {"false", "off", "0", "no", "non", ""}
+
+
+def sniff_image_type(data: bytes) -> str | None:
+    """The image type the bytes really are, whatever the upload claims."""
+    if data.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if data[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def add(self, field: str, code: str, **params: object) -> None:
+        message = MESSAGES[code].format(**params)
+        self.errors.append(
+            FieldError(field, message, code, tuple((k, str(v)) for k, v in params.items()))
+        )
+
+    def string(self, fields: Mapping[str, object], name: str, *, required: bool = False) -> str | None:
+        value = fields.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.add(name, "required")
+            return None
+        if not isinstance(value, str):
+            self.add(name, "not_string")
+            return None
+        return value
+
+    def boolean(self, fields: Mapping[str, object], name: str) -> bool | None:
+        value = fields.get(name)
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        self.add(name, "not_boolean")
+        return None
+
+    def moment(self, fields: Mapping[str, object], name: str, zone: ZoneInfo) -> datetime | None:
+        value = self.string(fields, name)
+        if value is None:
+            return None
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            self.add(name, "bad_datetime")
+            return None
+        if parsed.tzinfo is None:  # the form's datetime-local: the organisation's time zone
+            parsed = parsed.replace(tzinfo=zone)
+        return parsed.astimezone(UTC)
+
+
+def validate_proposal(
+    fields: Mapping[str, object],
+    images: Sequence[ImageUpload] = (),
+    *,
+    allowed_domains: Sequence[str],
+    allowed_addresses: Sequence[str] = (),
+    now: datetime,
+    time_zone: str = "Europe/Paris",
+    explicit_prosecutor_agreement: bool = False,
+) -> ProposalDraft:
+    """A draft ready to store, or InvalidProposal listing every problem.
+
+    `explicit_prosecutor_agreement` is set by the web form, whose checkbox must be ticked; the JSON API
+    accepts the reference alone as the statement that the prosecutor's office agreed."""
+    check = _Collector()
+    zone = ZoneInfo(time_zone)
+
+    text = check.string(fields, "text", required=True)
+    if text is not None:
+        text = text.replace("\r\n", "\n").strip()
+        tally = counting.count(text)
+        if tally.invalid_characters:
+            check.add("text", "invalid_characters")
+        elif tally.weighted_length > counting.MAX_WEIGHTED_LENGTH:
+            check.add("text", "text_too_long", count=tally.weighted_length, max=counting.MAX_WEIGHTED_LENGTH)
+
+    kind: Kind | None = None
+    raw_kind = check.string(fields, "kind", required=True)
+    if raw_kind is not None:
+        try:
+            kind = Kind(raw_kind.strip())
+        except ValueError:
+            check.add("kind", "unknown_kind", kinds=", ".join(k.value for k in Kind))
+
+    email = check.string(fields, "proposer_email", required=True)
+    if email is not None:
+        email = email.strip()
+        if not is_well_formed(email):
+            check.add("proposer_email", "bad_email")
+        elif not is_allowed_proposer(email, list(allowed_domains), list(allowed_addresses)):
+            check.add(
+                "proposer_email", "email_not_allowed", domains=", ".join("@" + d for d in allowed_domains)
+            )
+
+    judicial_risk = check.boolean(fields, "judicial_risk") or False
+    urgent = check.boolean(fields, "urgent") or False
+    not_before = check.moment(fields, "not_before", zone)
+    expires_at = check.moment(fields, "expires_at", zone)
+    if expires_at is not None and expires_at <= now:
+        check.add("expires_at", "past")
+    if not_before is not None and expires_at is not None and not_before >= expires_at:
+        check.add("not_before", "after_expiry")
+
+    reference = check.string(fields, "prosecutor_reference")
+    reference = reference.strip() if reference else None
+    if reference is not None and len(reference) > MAX_REFERENCE_LENGTH:
+        check.add("prosecutor_reference", "too_long", max=MAX_REFERENCE_LENGTH)
+    agreement = check.boolean(fields, "prosecutor_agreement")
+    if kind is Kind.WITNESS_APPEAL:
+        if agreement is False or (explicit_prosecutor_agreement and not agreement):
+            check.add("prosecutor_agreement", "agreement_missing")
+        if reference is None:
+            check.add("prosecutor_reference", "reference_missing")
+    if urgent and kind is not None and kind is not Kind.WITNESS_APPEAL:
+        check.add("urgent", "urgent_only_witness")
+
+    _check_images(check, images)
+
+    if check.errors:
+        raise InvalidProposal(check.errors)
+    assert text is not None and kind is not None and email is not None
+    return ProposalDraft(
+        text=text,
+        kind=kind,
+        proposer_email=email,
+        judicial_risk=judicial_risk,
+        urgent=urgent,
+        not_before=not_before,
+        expires_at=expires_at,
+        prosecutor_reference=reference,
+        images=tuple(images),
+    )
+
+
+def _check_images(check: _Collector, images: Sequence[ImageUpload]) -> None:
+    if len(images) > MAX_IMAGES:
+        check.add("images", "too_many_images", count=len(images), max=MAX_IMAGES)
+    total = 0
+    for image in images:
+        total += len(image.data)
+        real_type = sniff_image_type(image.data)
+        if real_type is None:
+            check.add(image.field, "not_an_image")
+        elif len(image.data) > MAX_IMAGE_BYTES:
+            check.add(image.field, "image_too_large", mb=MAX_IMAGE_BYTES // (1024 * 1024))
+        if not image.alt.strip():
+            check.add(image.alt_field, "alt_missing")
+        elif len(image.alt) > MAX_ALT_LENGTH:
+            check.add(image.alt_field, "too_long", max=MAX_ALT_LENGTH)
+    if total > MAX_IMAGES_TOTAL_BYTES:
+        check.add("images", "images_too_heavy", mb=MAX_IMAGES_TOTAL_BYTES // (1024 * 1024))

@@ -1,0 +1,296 @@
+"""The API Lambda: the proposal form, the JSON API, and the pages behind every signed link.
+
+Thin by design: each route reads the request, calls one use case, and shapes the answer."""
+
+from __future__ import annotations
+
+import base64
+from importlib import resources
+from typing import TYPE_CHECKING, Annotated, Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.logging import correlation_paths
+
+from postdesk import submission
+from postdesk.domain import counting
+from postdesk.domain.proposal import ImageUpload
+from postdesk.domain.states import Status
+from postdesk.domain.validation import validate_proposal
+from postdesk.errors import InvalidProposal, PayloadTooLarge, PostdeskError
+from postdesk.observability import logger, metrics, tracer
+from postdesk.services import Services, get_services
+from postdesk.web.forms import media_type, parse_form, parse_json_object
+from postdesk.web.i18n import pick_language, strings
+from postdesk.web.pages import as_json, error_document, error_page, field_errors, html, message_page
+from postdesk.web.render import kind_choices, render
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+MAX_BODY_BYTES = 6 * 1024 * 1024  # Lambda's payload limit; API Gateway stops 10 MB before us
+
+app = APIGatewayRestResolver(enable_validation=True)
+Lang = Annotated[str | None, Query(description="Page language: fr (default) or en")]
+
+
+def _language(lang: str | None) -> str:
+    return pick_language(lang)
+
+
+def _base() -> str:
+    return get_services().settings.public_base_url
+
+
+def _switch_url(path: str, language: str) -> str:
+    return f"{_base()}{path}" + ("" if language == "en" else "?lang=en")
+
+
+def _wants_html() -> bool:
+    event = app.current_event
+    if event.path.startswith("/l/"):
+        return True
+    accept = event.headers.get("accept") or ""
+    content = media_type(event.headers.get("content-type"))
+    if content == "application/json" or ("application/json" in accept and "text/html" not in accept):
+        return False
+    return "text/html" in accept or content in ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def _body() -> bytes:
+    event = app.current_event
+    raw = event.body or ""
+    data = base64.b64decode(raw) if event.is_base64_encoded else raw.encode("utf-8")
+    if len(data) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"body: {len(data)} bytes; {MAX_BODY_BYTES} at most (images: 4 MB in all)")
+    return data
+
+
+@app.exception_handler(PostdeskError)
+def _postdesk_error(error: PostdeskError) -> Response[str]:
+    language = _language(app.current_event.get_query_string_value("lang"))
+    logger.info("request refused", extra={"code": error.code, "status": error.status_code})
+    if _wants_html():
+        return error_page(error, language=language, switch_url=_switch_url(app.current_event.path, language))
+    return as_json(error_document(error), error.status_code)
+
+
+def _form_page(language: str, values: dict[str, Any], errors: dict[str, str], status: int) -> Response[str]:
+    base = _base()
+    body = render(
+        "propose.html",
+        language=language,
+        title=strings(language)["propose_title"],
+        action=f"{base}/proposals" + ("?lang=en" if language == "en" else ""),
+        static_url=f"{base}/static",
+        switch_url=_switch_url("/proposals/new", language),
+        kinds=kind_choices(language),
+        values=values,
+        errors=errors,
+        count=counting.weighted_length(str(values.get("text", ""))),
+    )
+    return html(body, status)
+
+
+_EMPTY_FORM: dict[str, Any] = {
+    "text": "",
+    "kind": "prevention",
+    "proposer_email": "",
+    "prosecutor_reference": "",
+    "not_before": "",
+    "expires_at": "",
+    "judicial_risk": "",
+    "urgent": "",
+    "prosecutor_agreement": "",
+    **{f"alt_{n}": "" for n in range(1, 5)},
+}
+
+
+@app.get("/", summary="The proposal form")
+@app.get("/proposals/new", summary="The proposal form")
+def proposal_form(lang: Lang = None) -> Response[str]:
+    return _form_page(_language(lang), dict(_EMPTY_FORM), {}, 200)
+
+
+@app.post(
+    "/proposals",
+    summary="Propose a post",
+    description="JSON {text, kind, proposer_email, judicial_risk?, urgent?, not_before?, expires_at?, "
+    "prosecutor_reference?} answers 201 {id, status}; the web form posts the same fields (plus images "
+    "image_N with alt_N) as multipart/form-data and gets an HTML page.",
+    responses={
+        201: {"description": "Stored, awaiting the proposer's confirmation"},
+        400: {"description": "Malformed body"},
+        413: {"description": "Body too large"},
+        415: {"description": "Unsupported Content-Type"},
+        422: {"description": "A field is wrong; each error names its field"},
+    },
+)
+def propose(lang: Lang = None) -> Response[str]:
+    language = _language(lang)
+    services = get_services()
+    content_type = app.current_event.headers.get("content-type") or ""
+    body = _body()
+    if media_type(content_type) == "application/json":
+        fields = parse_json_object(body)
+        images = _json_images(fields.pop("images", None))
+        draft = validate_proposal(fields, images, **_validation_settings(services))
+        proposal = submission.submit_proposal(services, draft, source="api", language=language, via="api")
+        metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
+        return as_json({"id": proposal.id, "status": proposal.status.value}, 201)
+
+    form = parse_form(body, content_type)
+    images = [
+        ImageUpload(
+            data=upload.data,
+            content_type=upload.content_type,
+            alt=form.fields.get(name.replace("image_", "alt_"), ""),
+            filename=upload.filename,
+            field=name,
+            alt_field=name.replace("image_", "alt_"),
+        )
+        for name, upload in sorted(form.files.items())
+        if name.startswith("image_")
+    ]
+    try:
+        draft = validate_proposal(
+            form.fields, images, explicit_prosecutor_agreement=True, **_validation_settings(services)
+        )
+    except InvalidProposal as error:
+        values = {**_EMPTY_FORM, **form.fields}
+        return _form_page(language, values, field_errors(error, language), error.status_code)
+    proposal = submission.submit_proposal(services, draft, source="web", language=language, via="web form")
+    metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
+    t = strings(language)
+    return message_page(
+        t["submitted_title"],
+        [t["submitted_body"].format(email=proposal.proposer_email)],
+        language=language,
+        status=201,
+        switch_url=_switch_url("/proposals/new", language),
+    )
+
+
+def _validation_settings(services: Services) -> dict[str, Any]:
+    settings = services.settings
+    return {
+        "allowed_domains": settings.allowed_proposer_domains,
+        "allowed_addresses": settings.allowed_proposer_addresses,
+        "now": services.clock(),
+        "time_zone": settings.time_zone,
+    }
+
+
+def _json_images(value: object) -> list[ImageUpload]:
+    """JSON images: [{"content_type", "data" (base64), "alt"}]."""
+    if value is None:
+        return []
+    problems: list[Any] = []
+    from postdesk.errors import FieldError
+
+    if not isinstance(value, list):
+        raise InvalidProposal([FieldError("images", "must be a list", "not_list")])
+    images: list[ImageUpload] = []
+    for index, item in enumerate(value):
+        field = f"images[{index}]"
+        if not isinstance(item, dict) or not isinstance(item.get("data"), str):
+            problems.append(FieldError(field, "must be an object with base64 data, content_type and alt"))
+            continue
+        try:
+            data = base64.b64decode(item["data"], validate=True)
+        except ValueError:
+            problems.append(FieldError(f"{field}.data", "is not base64"))
+            continue
+        images.append(
+            ImageUpload(
+                data=data,
+                content_type=str(item.get("content_type", "")),
+                alt=str(item.get("alt") or ""),
+                field=field,
+                alt_field=f"{field}.alt",
+            )
+        )
+    if problems:
+        raise InvalidProposal(problems)
+    return images
+
+
+@app.get("/l/<token>", summary="The page behind a signed link: shows what the link would do")
+def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
+    language = _language(lang)
+    services = get_services()
+    opened = submission.open_link(services, token)
+    t = strings(language)
+    switch_url = _switch_url(f"/l/{token}", language)
+    proposal = opened.proposal
+    if opened.claims.action == submission.CONFIRM:
+        if proposal.status is not Status.AWAITING_CONFIRMATION:
+            return message_page(
+                t["confirmed_title"],
+                [t["already_confirmed"]],
+                language=language,
+                status=200,
+                switch_url=switch_url,
+                proposal=proposal,
+            )
+        body = render(
+            "action.html",
+            language=language,
+            title=t["confirm_title"],
+            intro=t["confirm_intro"],
+            proposal=proposal,
+            images=[{"url": services.media.url(i.key), "alt": i.alt} for i in proposal.images],
+            action=f"{_base()}/l/{token}" + ("?lang=en" if language == "en" else ""),
+            button=t["confirm_button"],
+            switch_url=switch_url,
+        )
+        return html(body)
+    return message_page(t["link_error_title"], [], language=language, status=400, switch_url=switch_url)
+
+
+@app.post("/l/<token>", summary="Perform the action of a signed link (from its page's button)")
+def link_action(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
+    language = _language(lang)
+    services = get_services()
+    opened = submission.open_link(services, token)
+    t = strings(language)
+    switch_url = _switch_url(f"/l/{token}", language)
+    if opened.claims.action == submission.CONFIRM:
+        proposal = submission.confirm_proposal(services, opened)
+        metrics.add_metric(name="ProposalsConfirmed", unit="Count", value=1)
+        return message_page(
+            t["confirmed_title"],
+            [t["confirmed_body"]],
+            language=language,
+            status=200,
+            switch_url=switch_url,
+            proposal=proposal,
+        )
+    return message_page(t["link_error_title"], [], language=language, status=400, switch_url=switch_url)
+
+
+@app.get("/static/counter.js", summary="The character counter of the form (progressive enhancement)")
+def counter_script() -> Response[str]:
+    script = resources.files("postdesk.web").joinpath("static/counter.js").read_text(encoding="utf-8")
+    return Response(
+        status_code=200,
+        content_type="text/javascript; charset=utf-8",
+        body=script,
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+@app.get("/openapi.json", summary="This API, described by OpenAPI")
+def openapi() -> Response[str]:
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=app.get_openapi_json_schema(title="postdesk", version="1"),
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,119 @@
+"""The one DynamoDB table, as pynamodb models: proposals, their audit log and the use of their links.
+
+Every item of a proposal shares its partition (`pk` = PROPOSAL#<id>), so a proposal, its votes, the
+links used on it and its audit log are read with one query and changed together in one transaction.
+Only approved-and-due proposals carry `due_pk`/`due_sk`: the sparse `due` index that the morning run
+queries holds nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+PROPOSAL_SK = "PROPOSAL"
+DUE_PK = "DUE"
+
+
+def proposal_pk(proposal_id: str) -> str:
+    return f"PROPOSAL#{proposal_id}"
+
+
+class ImageAttribute(MapAttribute[str, Any]):
+    key = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    alt = UnicodeAttribute()
+    size = NumberAttribute()
+
+
+class DueIndex(GlobalSecondaryIndex["ProposalItem"]):
+    class Meta:
+        index_name = "due"
+        projection = AllProjection()
+
+    due_pk = UnicodeAttribute(hash_key=True)
+    due_sk = UnicodeAttribute(range_key=True)
+
+
+class _TableMeta:
+    table_name = "postdesk"
+    region: str | None = None
+
+
+class ProposalItem(Model):
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    version = NumberAttribute()
+    kind = UnicodeAttribute()
+    text = UnicodeAttribute()
+    proposer_email = UnicodeAttribute()
+    judicial_risk = BooleanAttribute(default=False)
+    urgent = BooleanAttribute(default=False)
+    not_before = UTCDateTimeAttribute(null=True)
+    expires_at = UTCDateTimeAttribute(null=True)
+    prosecutor_reference = UnicodeAttribute(null=True)
+    images = ListAttribute(of=ImageAttribute, default=list)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    confirm_by = UTCDateTimeAttribute()
+    quorum = NumberAttribute()
+    source = UnicodeAttribute(default="web")
+    status_reason = UnicodeAttribute(null=True)
+    due_pk = UnicodeAttribute(null=True)
+    due_sk = UnicodeAttribute(null=True)
+    ttl = NumberAttribute(null=True)
+    due = DueIndex()
+
+
+class AuditItem(Model):
+    """Append-only: written with a condition that it does not exist, never updated."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # AUDIT#<iso time>#<random>
+    at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+    version = NumberAttribute()
+    via = UnicodeAttribute()
+    detail = UnicodeAttribute(default="")
+
+
+class LinkUseItem(Model):
+    """The one use of an action link, recorded with a condition so that a link acts at most once."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # LINK#<link id>
+    used_at = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()
+    action = UnicodeAttribute()
+
+
+ALL_MODELS: tuple[type[Model], ...] = (ProposalItem, AuditItem, LinkUseItem)
+
+
+def bind_table(table_name: str, region: str | None) -> None:
+    """Point every model at the configured table (called once, by the store's factory)."""
+    for model in ALL_MODELS:
+        model.Meta.table_name = table_name
+        model.Meta.region = region
+        model._connection = None

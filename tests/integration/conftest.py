@@ -1,0 +1,231 @@
+"""Integration tests: the real handlers on moto (in-process), with resources built from template.yaml."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import boto3
+import pytest
+from aws_lambda_powertools.utilities import parameters
+from moto import mock_aws
+
+from postdesk.local_stack.template_resources import LocalNames, create_resources, load_template
+from postdesk.services import get_services, reset_services
+
+EVENTS = Path(__file__).parent.parent / "events"
+REGION = "eu-west-1"
+BASE_URL = "https://postdesk.example.org"
+SENDER = "postdesk@example.org"
+APPROVERS = ["director@example.org", "deputy1@example.org", "deputy2@example.org"]
+
+
+@dataclass
+class SentMail:
+    to: list[str]
+    subject: str
+    text: str
+    html: str
+    links: list[str]
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+class Context:
+    function_name = "ApiFunction"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:ApiFunction"
+    aws_request_id = "test-request"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 10_000
+
+
+def _parse_mail(raw: bytes) -> SentMail:
+    message = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(message, EmailMessage)
+    text_part = message.get_body(preferencelist=("plain",))
+    html_part = message.get_body(preferencelist=("html",))
+    text = text_part.get_content() if text_part is not None else ""
+    html = html_part.get_content() if html_part is not None else ""
+    links = list(dict.fromkeys(re.findall(r"https?://[^\s\"'<>]+", text + " " + html)))
+    return SentMail(
+        to=[a.strip() for a in str(message["To"]).split(",")],
+        subject=str(message["Subject"]),
+        text=text,
+        html=html,
+        links=links,
+    )
+
+
+class Stack:
+    """What a test drives: the API handler, the mails SES sent, the table."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+        self._template = json.loads((EVENTS / "api_gateway_rest_proxy.json").read_text())
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | str | None = None,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> Answer:
+        from postdesk.handlers.api import lambda_handler
+
+        self.now += timedelta(seconds=1)  # each request a moment after the last, as people click
+        event = copy.deepcopy(self._template)
+        all_headers = {"Host": "postdesk.example.org", **(headers or {})}
+        content_type = all_headers.get("Content-Type", "")
+        raw = body.encode() if isinstance(body, str) else body
+        binary = content_type.startswith("multipart/form-data")
+        event.update(
+            httpMethod=method,
+            path=path,
+            resource="/{proxy+}" if path != "/" else "/",
+            pathParameters={"proxy": path.lstrip("/")} if path != "/" else None,
+            headers=all_headers,
+            multiValueHeaders={k: [v] for k, v in all_headers.items()},
+            queryStringParameters=query or None,
+            multiValueQueryStringParameters={k: [v] for k, v in query.items()} if query else None,
+            body=None if raw is None else (base64.b64encode(raw).decode() if binary else raw.decode()),
+            isBase64Encoded=binary,
+            stageVariables=None,
+        )
+        event["requestContext"].update(httpMethod=method, path=f"/prod{path}", resourcePath=event["resource"])
+        answer = lambda_handler(event, Context())
+        merged = {k.lower(): v for k, v in (answer.get("headers") or {}).items()}
+        for key, values in (answer.get("multiValueHeaders") or {}).items():
+            merged[key.lower()] = ", ".join(values)
+        body_text = answer.get("body") or ""
+        if answer.get("isBase64Encoded"):
+            body_text = base64.b64decode(body_text).decode()
+        return Answer(answer["statusCode"], merged, body_text)
+
+    def post_json(self, path: str, document: Any, query: dict[str, str] | None = None) -> Answer:
+        return self.request(
+            "POST",
+            path,
+            body=json.dumps(document),
+            headers={"Content-Type": "application/json", "Accept": "application/json"},
+            query=query,
+        )
+
+    def post_form(self, path: str, fields: dict[str, str], files: dict[str, tuple[str, str, bytes]] | None = None) -> Answer:
+        boundary = "----postdeskTestBoundary7MA4YWxkTrZu0gW"
+        parts: list[bytes] = []
+        for name, value in fields.items():
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            )
+        for name, (filename, content_type, data) in (files or {}).items():
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: {content_type}\r\n\r\n".encode()
+                + data
+                + b"\r\n"
+            )
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        return self.request(
+            "POST",
+            path,
+            body=body,
+            headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "Accept": "text/html"},
+        )
+
+    def post_urlencoded(self, path: str, fields: dict[str, str]) -> Answer:
+        return self.request(
+            "POST",
+            path,
+            body=urlencode(fields),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"},
+        )
+
+    def mails(self) -> list[SentMail]:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
+        return [_parse_mail(m.raw_data.encode() if isinstance(m.raw_data, str) else m.raw_data)
+                for m in backend.sent_messages if hasattr(m, "raw_data")]
+
+    def mails_to(self, address: str) -> list[SentMail]:
+        return [m for m in self.mails() if address in m.to]
+
+    def proposal(self, proposal_id: str) -> Any:
+        return get_services().store.get(proposal_id)
+
+    def audit(self, proposal_id: str) -> list[Any]:
+        return get_services().store.audit_log(proposal_id)
+
+    def path_of(self, link: str) -> tuple[str, dict[str, str]]:
+        parts = urlsplit(link)
+        query = dict(p.split("=", 1) for p in parts.query.split("&") if p)
+        return parts.path, query
+
+
+@pytest.fixture
+def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
+    environment = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "TABLE_NAME": "postdesk-test",
+        "MEDIA_BUCKET": "postdesk-test-media",
+        "SIGNING_KEYS_SECRET": "postdesk-test-signing-keys",
+        "SENDER_ADDRESS": SENDER,
+        "PUBLIC_BASE_URL": BASE_URL,
+        "APPROVERS": ",".join(APPROVERS),
+        "ALLOWED_PROPOSER_DOMAINS": "example.org",
+        "TIME_ZONE": "Europe/Paris",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_NAMESPACE": "Postdesk",
+        "POWERTOOLS_SERVICE_NAME": "postdesk",
+    }
+    for key, value in environment.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with mock_aws():
+        create_resources(
+            load_template(),
+            LocalNames(
+                table_name=environment["TABLE_NAME"],
+                media_bucket=environment["MEDIA_BUCKET"],
+                signing_keys_secret=environment["SIGNING_KEYS_SECRET"],
+            ),
+            dynamodb=boto3.client("dynamodb", region_name=REGION),
+            s3=boto3.client("s3", region_name=REGION),
+            secretsmanager=boto3.client("secretsmanager", region_name=REGION),
+        )
+        boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
+        reset_services()
+        parameters.clear_caches()
+        stack = Stack()
+        get_services().clock = lambda: stack.now
+        yield stack
+    reset_services()
+    parameters.clear_caches()
