@@ -7,28 +7,38 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.expressions.condition import size
 from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from postdesk.domain.kinds import Kind
 from postdesk.domain.proposal import AuditEntry, Proposal, StoredImage
+from postdesk.domain.review_rules import OPEN_FOR_REVIEW, check_current_version, due_at, quorum_reached
 from postdesk.domain.states import Status, check_transition
 from postdesk.errors import Conflict, LinkAlreadyUsed, NotFound
+from postdesk.mail import Mail
 from postdesk.table import (
+    DUE_PK,
+    OUTBOX_PK,
     PROPOSAL_SK,
     AuditItem,
     ImageAttribute,
     LinkUseItem,
+    OutboxItem,
     ProposalItem,
+    VersionItem,
+    VoteItem,
     bind_table,
     proposal_pk,
+    vote_sk,
 )
 
 
@@ -64,6 +74,10 @@ def _to_item(proposal: Proposal) -> ProposalItem:
         quorum=proposal.quorum,
         source=proposal.source,
         status_reason=proposal.status_reason,
+        language=proposal.language,
+        approvals=set(proposal.approvals) or None,
+        approved_at=proposal.approved_at,
+        edited_by=proposal.edited_by,
     )
 
 
@@ -90,7 +104,43 @@ def _from_item(item: ProposalItem) -> Proposal:
         ],
         source=item.source,
         status_reason=item.status_reason,
+        language=item.language or "fr",
+        approvals=frozenset(item.approvals or ()),
+        approved_at=item.approved_at,
+        edited_by=item.edited_by,
     )
+
+
+@dataclass(frozen=True)
+class Vote:
+    approver: str
+    version: int
+    decision: str
+    comment: str
+    at: datetime
+
+
+def outbox_item(mail: Mail, proposal_id: str, now: datetime) -> OutboxItem:
+    return OutboxItem(
+        pk=OUTBOX_PK,
+        sk=f"{now.astimezone(UTC).isoformat()}#{secrets.token_hex(6)}",
+        to=list(mail.to),
+        subject=mail.subject,
+        text=mail.text,
+        html=mail.html,
+        proposal_id=proposal_id,
+        attempts=0,
+        last_error="",
+        created_at=now,
+    )
+
+
+def mail_of(item: OutboxItem) -> Mail:
+    return Mail(to=tuple(item.to), subject=item.subject, text=item.text, html=item.html)
+
+
+def due_key(approved_at: datetime, not_before: datetime | None, proposal_id: str) -> str:
+    return f"{due_at(approved_at, not_before).astimezone(UTC).isoformat()}#{proposal_id}"
 
 
 # Orders audit lines written at the same instant by one process; the random part keeps processes apart.
@@ -108,6 +158,41 @@ def _audit_item(entry: AuditEntry) -> AuditItem:
         version=entry.version,
         via=entry.via,
         detail=entry.detail,
+    )
+
+
+def _link_use_item(proposal_id: str, link_use: LinkUse, now: datetime) -> LinkUseItem:
+    return LinkUseItem(
+        pk=proposal_pk(proposal_id),
+        sk=f"LINK#{link_use.link_id}",
+        used_at=now,
+        actor=link_use.actor,
+        action=link_use.action,
+    )
+
+
+def vote_item(proposal: Proposal, approver: str, decision: str, comment: str, link_id: str, now: datetime) -> VoteItem:
+    return VoteItem(
+        pk=proposal_pk(proposal.id),
+        sk=vote_sk(proposal.version, approver),
+        approver=approver,
+        version=proposal.version,
+        decision=decision,
+        comment=comment,
+        at=now,
+        link_id=link_id,
+    )
+
+
+def version_item(proposal: Proposal, now: datetime) -> VersionItem:
+    """The current text, kept before an edit replaces it."""
+    return VersionItem(
+        pk=proposal_pk(proposal.id),
+        sk=f"VERSION#{proposal.version:06d}",
+        version=proposal.version,
+        text=proposal.text,
+        written_by=proposal.edited_by or proposal.proposer_email,
+        at=now,
     )
 
 
@@ -131,11 +216,13 @@ class ProposalStore:
     def _connection(self) -> Connection:
         return Connection(region=self._region)
 
-    def create(self, proposal: Proposal, audit: AuditEntry) -> None:
-        """Store a new proposal and its first audit line together, or neither."""
+    def create(self, proposal: Proposal, audit: AuditEntry, mails: Sequence[OutboxItem] = ()) -> None:
+        """Store a new proposal, its first audit line and the mails it owes together, or nothing."""
         with TransactWrite(connection=self._connection()) as transaction:
             transaction.save(_to_item(proposal), condition=ProposalItem.pk.does_not_exist())
             transaction.save(_audit_item(audit), condition=AuditItem.pk.does_not_exist())
+            for item in mails:
+                transaction.save(item, condition=OutboxItem.pk.does_not_exist())
 
     def get(self, proposal_id: str) -> Proposal:
         try:
@@ -151,6 +238,7 @@ class ProposalStore:
         *,
         link_use: LinkUse | None = None,
         changes: dict[str, Any] | None = None,
+        extra: Sequence[Model] = (),
         now: datetime,
     ) -> Proposal:
         """Move `proposal` from the state it was read in to `target`, recording the link's one use.
@@ -165,7 +253,8 @@ class ProposalStore:
         ]
         for name, value in (changes or {}).items():
             attribute = getattr(ProposalItem, name)
-            actions.append(attribute.remove() if value is None else attribute.set(value))
+            empty = value is None or (isinstance(value, (set, frozenset)) and not value)
+            actions.append(attribute.remove() if empty else attribute.set(value))
         try:
             with TransactWrite(connection=self._connection()) as transaction:
                 transaction.update(
@@ -176,16 +265,11 @@ class ProposalStore:
                 )
                 if link_use is not None:
                     transaction.save(
-                        LinkUseItem(
-                            pk=proposal_pk(proposal.id),
-                            sk=f"LINK#{link_use.link_id}",
-                            used_at=now,
-                            actor=link_use.actor,
-                            action=link_use.action,
-                        ),
-                        condition=LinkUseItem.pk.does_not_exist(),
+                        _link_use_item(proposal.id, link_use, now), condition=LinkUseItem.pk.does_not_exist()
                     )
                 transaction.save(_audit_item(audit), condition=AuditItem.pk.does_not_exist())
+                for item in extra:
+                    transaction.save(item, condition=type(item).pk.does_not_exist())
         except TransactWriteError:
             if link_use is not None and self.link_was_used(proposal.id, link_use.link_id):
                 raise LinkAlreadyUsed("this link has already been used") from None
@@ -196,8 +280,108 @@ class ProposalStore:
         proposal.status = target
         proposal.updated_at = now
         for name, value in (changes or {}).items():
-            setattr(proposal, name, value)
+            if name == "approvals":
+                proposal.approvals = frozenset(value or ())
+            elif hasattr(proposal, name):
+                setattr(proposal, name, value)
         return proposal
+
+    def record_approval(
+        self,
+        proposal: Proposal,
+        approver: str,
+        *,
+        link_use: LinkUse,
+        audit: AuditEntry,
+        mails_if_approved: Callable[[Proposal], Sequence[OutboxItem]],
+        now: datetime,
+        attempts: int = 5,
+    ) -> tuple[Proposal, bool]:
+        """Record `approver`'s approval of the version they saw; approve the proposal if that makes the
+        quorum. Returns the proposal as it now is, and whether this vote approved it.
+
+        The vote, the link's use and the count are one conditional transaction on the approvals as read,
+        so two approvers pressing at once both count and exactly one of them moves the state."""
+        for _ in range(attempts):
+            approvals = proposal.approvals | {approver}
+            approves = proposal.status is Status.PENDING and quorum_reached(approvals, proposal.quorum)
+            actions: list[Action] = [ProposalItem.approvals.add({approver}), ProposalItem.updated_at.set(now)]
+            if approves:
+                actions += [
+                    ProposalItem.status.set(Status.APPROVED.value),
+                    ProposalItem.approved_at.set(now),
+                    ProposalItem.due_pk.set(DUE_PK),
+                    ProposalItem.due_sk.set(due_key(now, proposal.not_before, proposal.id)),
+                ]
+            unchanged = (ProposalItem.status == proposal.status.value) & (ProposalItem.version == proposal.version)
+            if proposal.approvals:
+                unchanged &= size(ProposalItem.approvals) == len(proposal.approvals)
+            else:
+                unchanged &= ProposalItem.approvals.does_not_exist()
+            after = Proposal(**{**proposal.__dict__, "approvals": frozenset(approvals)})
+            if approves:
+                after.status, after.approved_at = Status.APPROVED, now
+            mails = mails_if_approved(after) if approves else ()
+            try:
+                with TransactWrite(connection=self._connection()) as transaction:
+                    transaction.update(_to_item(proposal), actions=actions, condition=unchanged)
+                    transaction.save(
+                        VoteItem(
+                            pk=proposal_pk(proposal.id),
+                            sk=vote_sk(proposal.version, approver),
+                            approver=approver,
+                            version=proposal.version,
+                            decision="approve",
+                            at=now,
+                            link_id=link_use.link_id,
+                        ),
+                        condition=VoteItem.pk.does_not_exist(),
+                    )
+                    transaction.save(_link_use_item(proposal.id, link_use, now), condition=LinkUseItem.pk.does_not_exist())
+                    transaction.save(_audit_item(audit), condition=AuditItem.pk.does_not_exist())
+                    for item in mails:
+                        transaction.save(item, condition=OutboxItem.pk.does_not_exist())
+            except TransactWriteError:
+                if self.link_was_used(proposal.id, link_use.link_id):
+                    raise LinkAlreadyUsed("this link has already been used") from None
+                if self._exists(VoteItem, proposal.id, vote_sk(proposal.version, approver)):
+                    raise Conflict("you have already approved this version") from None
+                proposal = self.get(proposal.id)  # someone else voted meanwhile: count again
+                check_current_version(audit.version, proposal)
+                if proposal.status not in OPEN_FOR_REVIEW:
+                    raise Conflict(f"this proposal is {proposal.status.value}: it can no longer be approved") from None
+                continue
+            return after, approves
+        raise Conflict("too many people voted at the same moment: press the button again")
+
+    def votes(self, proposal_id: str) -> list[Vote]:
+        return [
+            Vote(item.approver, int(item.version), item.decision, item.comment, item.at)
+            for item in VoteItem.query(proposal_pk(proposal_id), VoteItem.sk.startswith("VOTE#"), consistent_read=True)
+        ]
+
+    def _exists(self, model: type[Model], proposal_id: str, sort_key: str) -> bool:
+        try:
+            model.get(proposal_pk(proposal_id), sort_key, consistent_read=True)
+        except DoesNotExist:
+            return False
+        return True
+
+    def owed_mail(self) -> list[OutboxItem]:
+        return list(OutboxItem.query(OUTBOX_PK, consistent_read=True))
+
+    def mail_sent(self, item: OutboxItem) -> None:
+        try:
+            item.delete()
+        except DeleteError:  # already gone: another delivery took it
+            pass
+
+    def mail_failed(self, item: OutboxItem, error: str) -> int:
+        try:
+            item.update(actions=[OutboxItem.attempts.add(1), OutboxItem.last_error.set(error[:500])])
+        except UpdateError:
+            pass
+        return int(item.attempts or 0)
 
     def link_was_used(self, proposal_id: str, link_id: str) -> bool:
         try:
@@ -221,6 +405,14 @@ class ProposalStore:
         ]
 
     def all(self) -> Iterator[Proposal]:
-        """Every proposal (for the approvers' list; a table of this use stays small)."""
+        """Every proposal (for the approvers' list and digest; a table of this use stays small)."""
         for item in ProposalItem.scan(ProposalItem.sk == PROPOSAL_SK):
             yield _from_item(item)
+
+    def whole_audit_log(self) -> list[AuditEntry]:
+        """Every audit line of every proposal, oldest first."""
+        entries = [
+            _from_audit_item(item, item.pk.removeprefix("PROPOSAL#"))
+            for item in AuditItem.scan(AuditItem.sk.startswith("AUDIT#"))
+        ]
+        return sorted(entries, key=lambda entry: entry.at)

@@ -1,40 +1,28 @@
-"""The proposer's side of a proposal's life: submit it, confirm it by the link mailed to them."""
+"""The proposer's side of a proposal's life: submit it, then confirm it by the link mailed to them."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
-from postdesk.domain.links import LinkClaims, new_link_id, sign, verify
+from postdesk import outgoing_mail, outbox
+from postdesk.domain.links import LinkClaims, verify
 from postdesk.domain.proposal import AuditEntry, Proposal, ProposalDraft, StoredImage
 from postdesk.domain.states import Status
 from postdesk.domain.validation import IMAGE_TYPES, sniff_image_type
 from postdesk.errors import Conflict, InvalidLink
-from postdesk.mail import Mail
 from postdesk.observability import logger
-from postdesk.proposal_store import LinkUse
+from postdesk.proposal_store import LinkUse, outbox_item
 from postdesk.services import Services
 from postdesk.web.i18n import strings
-from postdesk.web.render import render
-
-CONFIRM = "confirm"
-
-
-def link_url(services: Services, claims: LinkClaims, language: str) -> str:
-    token = sign(claims, services.signing_keys())
-    suffix = "?lang=en" if language == "en" else ""
-    return f"{services.settings.public_base_url}/l/{token}{suffix}"
 
 
 def submit_proposal(
     services: Services, draft: ProposalDraft, *, source: str, language: str, via: str
 ) -> Proposal:
-    """Store the proposal (images first, then the item), then mail the confirmation link.
-
-    A proposal is stored before anyone is told; if the mail can't be sent, the failure is logged and
-    audited and the proposal stays, waiting for a resend."""
+    """Store the proposal (images first, then the item with the confirmation mail it owes), then send
+    that mail. The proposal is stored before anyone is told; a mail that fails stays owed."""
     settings = services.settings
     now = services.clock()
     proposal_id = uuid.uuid4().hex
@@ -62,51 +50,13 @@ def submit_proposal(
         prosecutor_reference=draft.prosecutor_reference,
         images=images,
         source=source,
+        language=language,
     )
-    services.store.create(
-        proposal,
-        AuditEntry(proposal_id, now, draft.proposer_email, "submitted", 1, via),
-    )
+    owed = [outbox_item(outgoing_mail.confirmation(services, proposal), proposal_id, now)]
+    services.store.create(proposal, AuditEntry(proposal_id, now, draft.proposer_email, "submitted", 1, via), owed)
     logger.info("proposal submitted", extra={"proposal_id": proposal_id, "kind": draft.kind.value})
-    send_confirmation(services, proposal, language)
+    outbox.deliver(services, owed)
     return proposal
-
-
-def send_confirmation(services: Services, proposal: Proposal, language: str) -> None:
-    claims = LinkClaims(
-        actor=proposal.proposer_email,
-        proposal_id=proposal.id,
-        version=proposal.version,
-        action=CONFIRM,
-        expires_at=int(proposal.confirm_by.timestamp()),
-        link_id=new_link_id(),
-    )
-    t = strings(language)
-    zone = ZoneInfo(services.settings.time_zone)
-    expiry = t["mail_confirm_expiry"].format(date=proposal.confirm_by.astimezone(zone).strftime("%d/%m/%Y %H:%M"))
-    context = {"proposal": proposal, "link": link_url(services, claims, language), "expiry": expiry}
-    mail = Mail(
-        to=(proposal.proposer_email,),
-        subject=t["mail_confirm_subject"],
-        text=render("mail_confirm.txt", language=language, **context),
-        html=render("mail_confirm.html", language=language, **context),
-    )
-    _send(services, proposal, mail, "confirmation")
-
-
-def _send(services: Services, proposal: Proposal, mail: Mail, what: str) -> None:
-    now = services.clock()
-    try:
-        services.mailer.send(mail)
-    except Exception as error:  # noqa: BLE001 - any failure of the mail service leaves a trace, not a 500
-        logger.exception("mail not sent", extra={"proposal_id": proposal.id, "mail": what})
-        services.store.append_audit(
-            AuditEntry(proposal.id, now, "postdesk", "mail_failed", proposal.version, "ses", f"{what}: {error}")
-        )
-        return
-    services.store.append_audit(
-        AuditEntry(proposal.id, now, "postdesk", "mail_sent", proposal.version, "ses", f"{what} to {', '.join(mail.to)}")
-    )
 
 
 @dataclass(frozen=True)
@@ -116,16 +66,17 @@ class OpenedLink:
 
 
 def open_link(services: Services, token: str) -> OpenedLink:
-    """Check a link and load what it is about; a GET calls only this and so never changes anything."""
+    """Check a link and load what it is about; a GET calls only this, so it never changes anything."""
     claims = verify(token, services.signing_keys(), services.clock())
     proposal = services.store.get(claims.proposal_id)
     return OpenedLink(claims, proposal)
 
 
 def confirm_proposal(services: Services, opened: OpenedLink) -> Proposal:
-    """The proposer proves the mailbox is theirs: AWAITING_CONFIRMATION -> PENDING, once."""
+    """The proposer proves the mailbox is theirs: AWAITING_CONFIRMATION -> PENDING, once; then the
+    approvers get their review mails and the proposer a receipt with a Withdraw link."""
     claims, proposal = opened.claims, opened.proposal
-    if claims.action != CONFIRM or claims.actor != proposal.proposer_email:
+    if claims.action != outgoing_mail.CONFIRM or claims.actor != proposal.proposer_email:
         raise InvalidLink("this link is not a confirmation link for this proposal")
     now = services.clock()
     via = f"link {claims.link_id}"
@@ -142,13 +93,22 @@ def confirm_proposal(services: Services, opened: OpenedLink) -> Proposal:
         if services.store.link_was_used(proposal.id, claims.link_id):
             raise Conflict("this proposal was already confirmed")
         raise Conflict(f"this proposal can no longer be confirmed: it is {proposal.status.value}")
+    t = strings(proposal.language)
+    confirmed = Proposal(**{**proposal.__dict__, "status": Status.PENDING})
+    mails = [
+        outgoing_mail.to_proposer(services, confirmed, "mail_pending_subject", [t["mail_pending_body"]], withdraw=True),
+        *outgoing_mail.review_requests(services, confirmed),
+    ]
+    owed = [outbox_item(mail, proposal.id, now) for mail in mails]
     services.store.transition(
         proposal,
         Status.PENDING,
         AuditEntry(proposal.id, now, claims.actor, "confirmed", proposal.version, via),
-        link_use=LinkUse(claims.link_id, claims.actor, CONFIRM),
+        link_use=LinkUse(claims.link_id, claims.actor, outgoing_mail.CONFIRM),
+        extra=owed,
         now=now,
     )
     services.media.mark_confirmed([image.key for image in proposal.images])
     logger.info("proposal confirmed", extra={"proposal_id": proposal.id})
+    outbox.deliver(services, owed)
     return proposal

@@ -15,6 +15,7 @@ from pynamodb.attributes import (
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -73,6 +74,10 @@ class ProposalItem(Model):
     quorum = NumberAttribute()
     source = UnicodeAttribute(default="web")
     status_reason = UnicodeAttribute(null=True)
+    language = UnicodeAttribute(default="fr")
+    approvals = UnicodeSetAttribute(null=True)  # approvers of the current version
+    approved_at = UTCDateTimeAttribute(null=True)
+    edited_by = UnicodeAttribute(null=True)  # who wrote the current version, when not the proposer
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
     ttl = NumberAttribute(null=True)
@@ -108,7 +113,62 @@ class LinkUseItem(Model):
     action = UnicodeAttribute()
 
 
-ALL_MODELS: tuple[type[Model], ...] = (ProposalItem, AuditItem, LinkUseItem)
+class VoteItem(Model):
+    """One approver's decision on one version: at most one each (written with a condition)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # VOTE#<version, 6 digits>#<approver>
+    approver = UnicodeAttribute()
+    version = NumberAttribute()
+    decision = UnicodeAttribute()
+    comment = UnicodeAttribute(default="")
+    at = UTCDateTimeAttribute()
+    link_id = UnicodeAttribute()
+
+
+class VersionItem(Model):
+    """A text as it was before an edit: approvals are for one exact text, so every text is kept."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)  # VERSION#<version, 6 digits>
+    version = NumberAttribute()
+    text = UnicodeAttribute()
+    written_by = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+
+
+OUTBOX_PK = "OUTBOX"
+
+
+class OutboxItem(Model):
+    """A mail owed: written with the change that causes it, removed once SES has taken it."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)  # OUTBOX
+    sk = UnicodeAttribute(range_key=True)  # <iso time>#<random>
+    to = ListAttribute(of=UnicodeAttribute)
+    subject = UnicodeAttribute()
+    text = UnicodeAttribute()
+    html = UnicodeAttribute()
+    proposal_id = UnicodeAttribute(default="")
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(default="")
+    created_at = UTCDateTimeAttribute()
+
+
+def vote_sk(version: int, approver: str) -> str:
+    return f"VOTE#{version:06d}#{approver}"
+
+
+ALL_MODELS: tuple[type[Model], ...] = (ProposalItem, AuditItem, LinkUseItem, VoteItem, VersionItem, OutboxItem)
 
 
 def bind_table(table_name: str, region: str | None) -> None:

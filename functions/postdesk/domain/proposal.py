@@ -64,6 +64,10 @@ class Proposal:
     images: list[StoredImage] = field(default_factory=list)
     source: str = "web"
     status_reason: str | None = None
+    language: str = "fr"
+    approvals: frozenset[str] = frozenset()
+    approved_at: datetime | None = None
+    edited_by: str | None = None
 
 
 @dataclass(frozen=True)

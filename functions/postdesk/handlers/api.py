@@ -15,13 +15,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from postdesk import submission
 from postdesk.domain import counting
 from postdesk.domain.proposal import ImageUpload
-from postdesk.domain.states import Status
 from postdesk.domain.validation import validate_proposal
-from postdesk.errors import InvalidProposal, PayloadTooLarge, PostdeskError
+from postdesk.errors import InvalidProposal, NotFound, PayloadTooLarge, PostdeskError
 from postdesk.observability import logger, metrics, tracer
 from postdesk.services import Services, get_services
 from postdesk.web.forms import media_type, parse_form, parse_json_object
 from postdesk.web.i18n import pick_language, strings
+from postdesk.web.link_pages import LinkPages
 from postdesk.web.pages import as_json, error_document, error_page, field_errors, html, message_page
 from postdesk.web.render import kind_choices, render
 
@@ -215,58 +215,28 @@ def _json_images(value: object) -> list[ImageUpload]:
     return images
 
 
-@app.get("/l/<token>", summary="The page behind a signed link: shows what the link would do")
+@app.get("/l/<token>", summary="The page behind a signed link: shows what the link would do, changes nothing")
 def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
-    language = _language(lang)
     services = get_services()
-    opened = submission.open_link(services, token)
-    t = strings(language)
-    switch_url = _switch_url(f"/l/{token}", language)
-    proposal = opened.proposal
-    if opened.claims.action == submission.CONFIRM:
-        if proposal.status is not Status.AWAITING_CONFIRMATION:
-            return message_page(
-                t["confirmed_title"],
-                [t["already_confirmed"]],
-                language=language,
-                status=200,
-                switch_url=switch_url,
-                proposal=proposal,
-            )
-        body = render(
-            "action.html",
-            language=language,
-            title=t["confirm_title"],
-            intro=t["confirm_intro"],
-            proposal=proposal,
-            images=[{"url": services.media.url(i.key), "alt": i.alt} for i in proposal.images],
-            action=f"{_base()}/l/{token}" + ("?lang=en" if language == "en" else ""),
-            button=t["confirm_button"],
-            switch_url=switch_url,
-        )
-        return html(body)
-    return message_page(t["link_error_title"], [], language=language, status=400, switch_url=switch_url)
+    return LinkPages(services, token, _language(lang)).show(submission.open_link(services, token))
 
 
 @app.post("/l/<token>", summary="Perform the action of a signed link (from its page's button)")
 def link_action(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
-    language = _language(lang)
     services = get_services()
     opened = submission.open_link(services, token)
-    t = strings(language)
-    switch_url = _switch_url(f"/l/{token}", language)
-    if opened.claims.action == submission.CONFIRM:
-        proposal = submission.confirm_proposal(services, opened)
-        metrics.add_metric(name="ProposalsConfirmed", unit="Count", value=1)
-        return message_page(
-            t["confirmed_title"],
-            [t["confirmed_body"]],
-            language=language,
-            status=200,
-            switch_url=switch_url,
-            proposal=proposal,
-        )
-    return message_page(t["link_error_title"], [], language=language, status=400, switch_url=switch_url)
+    content_type = app.current_event.headers.get("content-type") or "application/x-www-form-urlencoded"
+    body = _body()
+    fields = parse_form(body, content_type).fields if body else {}
+    return LinkPages(services, token, _language(lang)).act(opened, fields)
+
+
+@app.get("/l/<token>/audit.<kind>", summary="The audit log, exported (csv or json), from an approver's list link")
+def audit_export(token: Annotated[str, Path()], kind: Annotated[str, Path()]) -> Response[str]:
+    services = get_services()
+    if kind not in ("csv", "json"):
+        raise NotFound("the audit log exports as audit.csv or audit.json")
+    return LinkPages(services, token, "fr").export(submission.open_link(services, token), kind)
 
 
 @app.get("/static/counter.js", summary="The character counter of the form (progressive enhancement)")

@@ -1,0 +1,186 @@
+"""Every mail postdesk sends, with its signed links: built here, delivered through the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from postdesk.domain.addresses import canonical_address
+from postdesk.domain.kinds import LABELS
+from postdesk.domain.links import LinkClaims, new_link_id, sign
+from postdesk.domain.proposal import Proposal
+from postdesk.domain.review_rules import authors
+from postdesk.mail import Mail
+from postdesk.services import Services
+from postdesk.web.i18n import pick_language, strings
+from postdesk.web.render import render
+
+CONFIRM = "confirm"
+APPROVE = "approve"
+REJECT = "reject"
+REQUEST_CHANGES = "request_changes"
+EDIT = "edit"
+WITHDRAW = "withdraw"
+LIST = "list"
+REVIEW_ACTIONS = (APPROVE, REJECT, REQUEST_CHANGES, EDIT)
+ALL_PROPOSALS = "*"
+
+
+def excerpt(text: str, length: int = 60) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[: length - 1] + "…"
+
+
+def link(
+    services: Services, *, actor: str, proposal: Proposal | None, action: str, expires: datetime, language: str
+) -> str:
+    claims = LinkClaims(
+        actor=actor,
+        proposal_id=proposal.id if proposal else ALL_PROPOSALS,
+        version=proposal.version if proposal else 0,
+        action=action,
+        expires_at=int(expires.timestamp()),
+        link_id=new_link_id(),
+    )
+    suffix = "?lang=en" if language == "en" else ""
+    return f"{services.settings.public_base_url}/l/{sign(claims, services.signing_keys())}{suffix}"
+
+
+def _review_expiry(services: Services, proposal: Proposal) -> datetime:
+    expiry = services.clock() + timedelta(days=services.settings.review_link_days)
+    return min(expiry, proposal.expires_at) if proposal.expires_at else expiry
+
+
+def compose(
+    services: Services,
+    *,
+    to: str,
+    subject: str,
+    paragraphs: list[str],
+    language: str,
+    proposal: Proposal | None = None,
+    actions: list[tuple[str, str]] | None = None,
+    footer: str = "",
+) -> Mail:
+    context: dict[str, Any] = {
+        "paragraphs": paragraphs,
+        "proposal": proposal,
+        "actions": actions or [],
+        "footer": footer,
+    }
+    zone = services.settings.time_zone
+    return Mail(
+        to=(to,),
+        subject=subject,
+        text=render("mail.txt", language=language, time_zone=zone, **context),
+        html=render("mail.html", language=language, time_zone=zone, **context),
+    )
+
+
+def confirmation(services: Services, proposal: Proposal) -> Mail:
+    language = proposal.language
+    t = strings(language)
+    date = proposal.confirm_by.astimezone(_zone(services)).strftime("%d/%m/%Y %H:%M")
+    confirm = link(
+        services, actor=proposal.proposer_email, proposal=proposal, action=CONFIRM,
+        expires=proposal.confirm_by, language=language,
+    )
+    return compose(
+        services,
+        to=proposal.proposer_email,
+        subject=t["mail_confirm_subject"],
+        paragraphs=[t["mail_confirm_body"]],
+        language=language,
+        proposal=proposal,
+        actions=[(t["confirm_button"], confirm)],
+        footer=t["mail_confirm_expiry"].format(date=date),
+    )
+
+
+def _withdraw_action(services: Services, proposal: Proposal) -> tuple[str, str]:
+    t = strings(proposal.language)
+    url = link(
+        services, actor=proposal.proposer_email, proposal=proposal, action=WITHDRAW,
+        expires=_review_expiry(services, proposal), language=proposal.language,
+    )
+    return (t["withdraw_button"], url)
+
+
+def to_proposer(services: Services, proposal: Proposal, subject_key: str, paragraphs: list[str],
+                *, withdraw: bool = False, extra: list[tuple[str, str]] | None = None) -> Mail:
+    t = strings(proposal.language)
+    actions = list(extra or [])
+    if withdraw:
+        actions.append(_withdraw_action(services, proposal))
+    return compose(
+        services,
+        to=proposal.proposer_email,
+        subject=t[subject_key].format(excerpt=excerpt(proposal.text)),
+        paragraphs=paragraphs,
+        language=proposal.language,
+        proposal=proposal,
+        actions=actions,
+    )
+
+
+def review_requests(services: Services, proposal: Proposal) -> list[Mail]:
+    """One mail per approver for the current version, each with its own signed links."""
+    language = pick_language(None)
+    t = strings(language)
+    expires = _review_expiry(services, proposal)
+    wrote = authors(proposal)
+    mails = []
+    for approver in services.settings.approvers:
+        actions = [
+            (t[f"{action}_button"], link(services, actor=approver, proposal=proposal, action=action,
+                                          expires=expires, language=language))
+            for action in REVIEW_ACTIONS
+            if not (action == APPROVE and canonical_address(approver) in wrote)
+        ]
+        paragraphs = [t["mail_review_body"]]
+        if proposal.version > 1:
+            paragraphs.append(t["mail_review_version"].format(version=proposal.version))
+        if canonical_address(approver) in wrote:
+            paragraphs.append(t["mail_review_own"])
+        mails.append(
+            compose(
+                services,
+                to=approver,
+                subject=t["mail_review_subject"].format(
+                    kind=LABELS[language][proposal.kind], excerpt=excerpt(proposal.text)
+                ),
+                paragraphs=paragraphs,
+                language=language,
+                proposal=proposal,
+                actions=actions,
+                footer=t["mail_links_footer"],
+            )
+        )
+    return mails
+
+
+def to_everyone(services: Services, proposal: Proposal, subject_key: str, paragraph_key: str,
+                **values: str) -> list[Mail]:
+    """The same news to the proposer and every approver, each in their language."""
+    recipients = dict.fromkeys([proposal.proposer_email, *services.settings.approvers])
+    mails = []
+    for person in recipients:
+        language = proposal.language if person == proposal.proposer_email else pick_language(None)
+        t = strings(language)
+        mails.append(
+            compose(
+                services,
+                to=person,
+                subject=t[subject_key].format(excerpt=excerpt(proposal.text)),
+                paragraphs=[t[paragraph_key].format(**{k: t.get(v, v) for k, v in values.items()})],
+                language=language,
+                proposal=proposal,
+            )
+        )
+    return mails
+
+
+def _zone(services: Services) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(services.settings.time_zone)

@@ -1,0 +1,272 @@
+"""The approvers' side: approve, reject, request changes, edit; and the proposer's withdrawal.
+
+Each action comes from a signed link and acts once. Every refusal is audited as well as every act."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from postdesk import outbox, outgoing_mail
+from postdesk.domain import counting
+from postdesk.domain.addresses import canonical_address
+from postdesk.domain.proposal import AuditEntry, Proposal
+from postdesk.domain.review_rules import (
+    OPEN_FOR_EDIT,
+    OPEN_FOR_REVIEW,
+    OPEN_FOR_WITHDRAWAL,
+    check_approver,
+    check_current_version,
+    check_may_approve,
+    check_open,
+)
+from postdesk.domain.states import Status
+from postdesk.errors import FieldError, InvalidLink, InvalidProposal, PostdeskError
+from postdesk.observability import logger, metrics
+from postdesk.proposal_store import LinkUse, outbox_item, version_item, vote_item
+from postdesk.services import Services
+from postdesk.submission import OpenedLink
+from postdesk.web.i18n import strings
+
+MAX_COMMENT = 1000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    proposal: Proposal
+    message_key: str
+    approved_now: bool = False
+
+
+def _via(opened: OpenedLink) -> str:
+    return f"link {opened.claims.link_id}"
+
+
+def refuse(services: Services, opened: OpenedLink, error: PostdeskError) -> None:
+    """Audit a refused link, then let the error reach the person."""
+    claims = opened.claims
+    services.store.append_audit(
+        AuditEntry(claims.proposal_id, services.clock(), claims.actor, f"refused {claims.action}",
+                   claims.version, _via(opened), error.message)
+    )
+    raise error
+
+
+def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
+    """What every approver link must satisfy, before showing its page and again before acting."""
+    claims, proposal = opened.claims, opened.proposal
+    try:
+        if claims.action in outgoing_mail.REVIEW_ACTIONS:
+            check_approver(claims.actor, services.settings.approvers)
+        elif claims.action == outgoing_mail.WITHDRAW:
+            if canonical_address(claims.actor) != canonical_address(proposal.proposer_email):
+                raise InvalidLink("this withdrawal link is not for this proposal")
+        elif claims.action == outgoing_mail.EDIT:
+            pass
+        if claims.action != outgoing_mail.WITHDRAW:
+            check_current_version(claims.version, proposal)
+        if claims.action == outgoing_mail.APPROVE:
+            check_may_approve(claims.actor, proposal)
+            check_open(proposal, OPEN_FOR_REVIEW, "approved")
+        elif claims.action in (outgoing_mail.REJECT, outgoing_mail.REQUEST_CHANGES):
+            check_open(proposal, OPEN_FOR_REVIEW, "decided")
+        elif claims.action == outgoing_mail.WITHDRAW:
+            check_open(proposal, OPEN_FOR_WITHDRAWAL, "withdrawn")
+        if acting and services.store.link_was_used(proposal.id, claims.link_id):
+            from postdesk.errors import LinkAlreadyUsed
+
+            raise LinkAlreadyUsed("this link has already been used")
+    except PostdeskError as error:
+        if acting:
+            refuse(services, opened, error)
+        raise
+
+
+def edit_link_is_for(opened: OpenedLink) -> str:
+    """Who may use an edit link: an approver (from the review mail) or the proposer (changes requested)."""
+    return "proposer" if canonical_address(opened.claims.actor) == canonical_address(
+        opened.proposal.proposer_email
+    ) else "approver"
+
+
+def approve(services: Services, opened: OpenedLink) -> Outcome:
+    check_link(services, opened, acting=True)
+    claims, proposal = opened.claims, opened.proposal
+    now = services.clock()
+    approver = canonical_address(claims.actor)
+
+    def approval_mails(approved: Proposal) -> list:  # type: ignore[type-arg]
+        urgent = "mail_approved_urgent" if approved.urgent else ""
+        mails = outgoing_mail.to_everyone(
+            services, approved, "mail_approved_subject", "mail_approved_body",
+            count=str(len(approved.approvals)), urgent=urgent,
+        )
+        return [outbox_item(mail, approved.id, now) for mail in mails]
+
+    owed: list = []  # type: ignore[type-arg]
+
+    def remember(approved: Proposal) -> list:  # type: ignore[type-arg]
+        owed.extend(approval_mails(approved))
+        return owed
+
+    after, approved_now = services.store.record_approval(
+        proposal,
+        approver,
+        link_use=LinkUse(claims.link_id, approver, claims.action),
+        audit=AuditEntry(proposal.id, now, approver, "approved", proposal.version, _via(opened)),
+        mails_if_approved=remember,
+        now=now,
+    )
+    metrics.add_metric(name="Approvals", unit="Count", value=1)
+    if approved_now:
+        logger.info("proposal approved", extra={"proposal_id": proposal.id, "version": proposal.version})
+        services.store.append_audit(
+            AuditEntry(proposal.id, now, "postdesk", "quorum reached", proposal.version, _via(opened),
+                       f"{len(after.approvals)} of {after.quorum}: {', '.join(sorted(after.approvals))}")
+        )
+        outbox.deliver(services, owed)
+    return Outcome(after, "approved_final" if approved_now else "approved_vote", approved_now)
+
+
+def _comment(value: str | None, field: str) -> str:
+    comment = (value or "").strip()
+    if not comment:
+        raise InvalidProposal([FieldError(field, "is required", "required")])
+    if len(comment) > MAX_COMMENT:
+        raise InvalidProposal([FieldError(field, f"is longer than {MAX_COMMENT} characters", "too_long",
+                                          (("max", str(MAX_COMMENT)),))])
+    return comment
+
+
+def reject(services: Services, opened: OpenedLink, reason: str | None) -> Outcome:
+    check_link(services, opened, acting=True)
+    text = _comment(reason, "reason")
+    claims, proposal = opened.claims, opened.proposal
+    now = services.clock()
+    approver = canonical_address(claims.actor)
+    after = Proposal(**{**proposal.__dict__, "status": Status.REJECTED, "status_reason": text})
+    mails = outgoing_mail.to_everyone(services, after, "mail_rejected_subject", "mail_rejected_body",
+                                      who=approver, reason=text)
+    owed = [outbox_item(mail, proposal.id, now) for mail in mails]
+    services.store.transition(
+        proposal,
+        Status.REJECTED,
+        AuditEntry(proposal.id, now, approver, "rejected", proposal.version, _via(opened), text),
+        link_use=LinkUse(claims.link_id, approver, claims.action),
+        changes={"status_reason": text, "due_pk": None, "due_sk": None},
+        extra=[vote_item(proposal, approver, "reject", text, claims.link_id, now), *owed],
+        now=now,
+    )
+    metrics.add_metric(name="Rejections", unit="Count", value=1)
+    outbox.deliver(services, owed)
+    return Outcome(after, "rejected_done")
+
+
+def request_changes(services: Services, opened: OpenedLink, comment: str | None) -> Outcome:
+    check_link(services, opened, acting=True)
+    text = _comment(comment, "comment")
+    claims, proposal = opened.claims, opened.proposal
+    now = services.clock()
+    approver = canonical_address(claims.actor)
+    after = Proposal(**{**proposal.__dict__, "status": Status.CHANGES_REQUESTED, "status_reason": text})
+    t = strings(proposal.language)
+    edit_url = outgoing_mail.link(
+        services, actor=proposal.proposer_email, proposal=after, action=outgoing_mail.EDIT,
+        expires=now + _days(services), language=proposal.language,
+    )
+    to_proposer = outgoing_mail.to_proposer(
+        services, after, "mail_changes_subject",
+        [t["mail_changes_body"].format(who=approver, comment=text), t["mail_changes_edit"]],
+        withdraw=True, extra=[(t["edit_button"], edit_url)],
+    )
+    others = [m for m in outgoing_mail.to_everyone(services, after, "mail_changes_subject", "mail_changes_body",
+                                                   who=approver, comment=text)
+              if m.to != (proposal.proposer_email,)]
+    owed = [outbox_item(mail, proposal.id, now) for mail in (to_proposer, *others)]
+    services.store.transition(
+        proposal,
+        Status.CHANGES_REQUESTED,
+        AuditEntry(proposal.id, now, approver, "changes requested", proposal.version, _via(opened), text),
+        link_use=LinkUse(claims.link_id, approver, claims.action),
+        changes={"status_reason": text, "due_pk": None, "due_sk": None, "approvals": None, "approved_at": None},
+        extra=[vote_item(proposal, approver, "request_changes", text, claims.link_id, now), *owed],
+        now=now,
+    )
+    outbox.deliver(services, owed)
+    return Outcome(after, "changes_done")
+
+
+def _days(services: Services):  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    return timedelta(days=services.settings.review_link_days)
+
+
+def edit(services: Services, opened: OpenedLink, new_text: str | None) -> Outcome:
+    """A new version: the text changes, earlier approvals stop counting, every approver votes again."""
+    claims, proposal = opened.claims, opened.proposal
+    if edit_link_is_for(opened) == "approver":
+        check_link(services, opened, acting=True)
+    else:
+        try:
+            check_current_version(claims.version, proposal)
+            check_open(proposal, OPEN_FOR_EDIT, "edited")
+            if services.store.link_was_used(proposal.id, claims.link_id):
+                from postdesk.errors import LinkAlreadyUsed
+
+                raise LinkAlreadyUsed("this link has already been used")
+        except PostdeskError as error:
+            refuse(services, opened, error)
+    text = (new_text or "").replace("\r\n", "\n").strip()
+    tally = counting.count(text)
+    if not text:
+        raise InvalidProposal([FieldError("text", "is required", "required")])
+    if not tally.valid:
+        raise InvalidProposal([FieldError(
+            "text", f"is {tally.weighted_length} characters as X counts them; 280 at most", "text_too_long",
+            (("count", str(tally.weighted_length)), ("max", "280")),
+        )])
+    now = services.clock()
+    editor = canonical_address(claims.actor)
+    is_proposer = editor == canonical_address(proposal.proposer_email)
+    after = Proposal(**{
+        **proposal.__dict__, "status": Status.PENDING, "text": text, "version": proposal.version + 1,
+        "approvals": frozenset(), "approved_at": None, "edited_by": None if is_proposer else editor,
+        "status_reason": None,
+    })
+    mails = outgoing_mail.review_requests(services, after)
+    owed = [outbox_item(mail, proposal.id, now) for mail in mails]
+    services.store.transition(
+        proposal,
+        Status.PENDING,
+        AuditEntry(proposal.id, now, editor, "edited", after.version, _via(opened),
+                   f"version {proposal.version} -> {after.version}"),
+        link_use=LinkUse(claims.link_id, editor, claims.action),
+        changes={"text": text, "version": after.version, "approvals": None, "approved_at": None,
+                 "edited_by": after.edited_by, "status_reason": None, "due_pk": None, "due_sk": None},
+        extra=[version_item(proposal, now), *owed],
+        now=now,
+    )
+    outbox.deliver(services, owed)
+    return Outcome(after, "edited_done")
+
+
+def withdraw(services: Services, opened: OpenedLink) -> Outcome:
+    check_link(services, opened, acting=True)
+    claims, proposal = opened.claims, opened.proposal
+    now = services.clock()
+    after = Proposal(**{**proposal.__dict__, "status": Status.WITHDRAWN})
+    mails = [m for m in outgoing_mail.to_everyone(services, after, "mail_withdrawn_subject", "mail_withdrawn_body",
+                                                  who=proposal.proposer_email)
+             if proposal.status is not Status.AWAITING_CONFIRMATION or m.to == (proposal.proposer_email,)]
+    owed = [outbox_item(mail, proposal.id, now) for mail in mails]
+    services.store.transition(
+        proposal,
+        Status.WITHDRAWN,
+        AuditEntry(proposal.id, now, claims.actor, "withdrawn", proposal.version, _via(opened)),
+        link_use=LinkUse(claims.link_id, claims.actor, claims.action),
+        changes={"due_pk": None, "due_sk": None},
+        extra=owed,
+        now=now,
+    )
+    outbox.deliver(services, owed)
+    return Outcome(after, "withdrawn_done")

@@ -1,0 +1,51 @@
+"""Steps shared by the approvers' stories: propose and confirm, find a person's link, press it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.conftest import Answer, SentMail, Stack
+
+DIRECTOR, DEPUTY1, DEPUTY2 = "director@example.org", "deputy1@example.org", "deputy2@example.org"
+PROPOSER = "agent.dupont@example.org"
+FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"}
+
+
+def pending_proposal(stack: Stack, **fields: Any) -> str:
+    document = {"text": "Prévention : fermez à clé !", "kind": "prevention", "proposer_email": PROPOSER, **fields}
+    created = stack.post_json("/proposals", document)
+    assert created.status == 201, created.body
+    proposal_id = created.json()["id"]
+    confirm = link_in(last_mail(stack, document["proposer_email"]), "Confirmer")
+    assert press(stack, confirm).status == 200
+    return proposal_id
+
+
+def last_mail(stack: Stack, person: str, subject_has: str = "") -> SentMail:
+    mails = [m for m in stack.mails_to(person) if subject_has in m.subject]
+    assert mails, f"no mail to {person} with {subject_has!r}"
+    return mails[-1]
+
+
+def link_in(mail: SentMail, label: str) -> str:
+    """The URL of the link whose visible text is `label`, in the text part (`label : url`)."""
+    for line in mail.text.splitlines():
+        if line.startswith(f"{label} : "):
+            return line.split(" : ", 1)[1].strip()
+    raise AssertionError(f"no {label!r} link in {mail.subject!r}: {mail.text}")
+
+
+def open_page(stack: Stack, url: str) -> Answer:
+    path, query = stack.path_of(url)
+    return stack.request("GET", path, query=query)
+
+
+def press(stack: Stack, url: str, fields: dict[str, str] | None = None) -> Answer:
+    from urllib.parse import urlencode
+
+    path, query = stack.path_of(url)
+    return stack.request("POST", path, query=query, body=urlencode(fields or {}), headers=FORM)
+
+
+def review_link(stack: Stack, approver: str, label: str) -> str:
+    return link_in(last_mail(stack, approver, "À décider"), label)
