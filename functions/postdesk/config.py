@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Literal
 
@@ -77,7 +78,7 @@ def _parse_quorum(raw: str) -> dict[Kind, int]:
     quorum = dict(DEFAULT_QUORUM)
     if not raw.strip():
         return quorum
-    pairs: dict[str, object]
+    pairs: Mapping[str, object]
     if raw.strip().startswith("{"):
         pairs = json.loads(raw)
     else:
@@ -104,7 +105,7 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
             time_zone=env.get("TIME_ZONE", "Europe/Paris"),
             confirmation_hours=int(env.get("CONFIRMATION_HOURS", "72")),
             review_link_days=int(env.get("REVIEW_LINK_DAYS", "14")),
-            channel=env.get("CHANNEL", "x"),  # type: ignore[arg-type]
+            channel=env.get("CHANNEL", "x"),
             x_credentials_secret=env.get("X_CREDENTIALS_SECRET", ""),
             publish_cap=int(env.get("PUBLISH_CAP", "3")),
             publish_spacing_seconds=int(env.get("PUBLISH_SPACING_SECONDS", "180")),

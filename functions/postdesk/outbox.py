@@ -24,14 +24,23 @@ def deliver(services: Services, items: Sequence[OutboxItem]) -> int:
     for item in items:
         try:
             services.mailer.send(mail_of(item))
-        except Exception as error:  # noqa: BLE001 - whatever SES says, the mail stays owed
+        except Exception as error:
             attempts = services.store.mail_failed(item, f"{type(error).__name__}: {error}") + 1
-            logger.warning("mail not sent; it stays owed", extra={"subject": item.subject, "attempts": attempts})
+            logger.warning(
+                "mail not sent; it stays owed", extra={"subject": item.subject, "attempts": attempts}
+            )
             metrics.add_metric(name="MailFailed", unit="Count", value=1)
             if item.proposal_id:
                 services.store.append_audit(
-                    AuditEntry(item.proposal_id, services.clock(), "postdesk", "mail_failed", 0, "ses",
-                               f"{item.subject} to {', '.join(item.to)}: {error}")
+                    AuditEntry(
+                        item.proposal_id,
+                        services.clock(),
+                        "postdesk",
+                        "mail_failed",
+                        0,
+                        "ses",
+                        f"{item.subject} to {', '.join(map(str, item.to))}: {error}",
+                    )
                 )
             if attempts == ALERT_AFTER_ATTEMPTS:
                 logger.error("mail keeps failing", extra={"subject": item.subject, "to": list(item.to)})

@@ -32,7 +32,13 @@ def excerpt(text: str, length: int = 60) -> str:
 
 
 def link(
-    services: Services, *, actor: str, proposal: Proposal | None, action: str, expires: datetime, language: str
+    services: Services,
+    *,
+    actor: str,
+    proposal: Proposal | None,
+    action: str,
+    expires: datetime,
+    language: str,
 ) -> str:
     claims = LinkClaims(
         actor=actor,
@@ -82,8 +88,12 @@ def confirmation(services: Services, proposal: Proposal) -> Mail:
     t = strings(language)
     date = proposal.confirm_by.astimezone(_zone(services)).strftime("%d/%m/%Y %H:%M")
     confirm = link(
-        services, actor=proposal.proposer_email, proposal=proposal, action=CONFIRM,
-        expires=proposal.confirm_by, language=language,
+        services,
+        actor=proposal.proposer_email,
+        proposal=proposal,
+        action=CONFIRM,
+        expires=proposal.confirm_by,
+        language=language,
     )
     return compose(
         services,
@@ -100,14 +110,25 @@ def confirmation(services: Services, proposal: Proposal) -> Mail:
 def _withdraw_action(services: Services, proposal: Proposal) -> tuple[str, str]:
     t = strings(proposal.language)
     url = link(
-        services, actor=proposal.proposer_email, proposal=proposal, action=WITHDRAW,
-        expires=_review_expiry(services, proposal), language=proposal.language,
+        services,
+        actor=proposal.proposer_email,
+        proposal=proposal,
+        action=WITHDRAW,
+        expires=_review_expiry(services, proposal),
+        language=proposal.language,
     )
     return (t["withdraw_button"], url)
 
 
-def to_proposer(services: Services, proposal: Proposal, subject_key: str, paragraphs: list[str],
-                *, withdraw: bool = False, extra: list[tuple[str, str]] | None = None) -> Mail:
+def to_proposer(
+    services: Services,
+    proposal: Proposal,
+    subject_key: str,
+    paragraphs: list[str],
+    *,
+    withdraw: bool = False,
+    extra: list[tuple[str, str]] | None = None,
+) -> Mail:
     t = strings(proposal.language)
     actions = list(extra or [])
     if withdraw:
@@ -132,8 +153,17 @@ def review_requests(services: Services, proposal: Proposal) -> list[Mail]:
     mails = []
     for approver in services.settings.approvers:
         actions = [
-            (t[f"{action}_button"], link(services, actor=approver, proposal=proposal, action=action,
-                                          expires=expires, language=language))
+            (
+                t[f"{action}_button"],
+                link(
+                    services,
+                    actor=approver,
+                    proposal=proposal,
+                    action=action,
+                    expires=expires,
+                    language=language,
+                ),
+            )
             for action in REVIEW_ACTIONS
             if not (action == APPROVE and canonical_address(approver) in wrote)
         ]
@@ -159,8 +189,9 @@ def review_requests(services: Services, proposal: Proposal) -> list[Mail]:
     return mails
 
 
-def to_everyone(services: Services, proposal: Proposal, subject_key: str, paragraph_key: str,
-                **values: str) -> list[Mail]:
+def to_everyone(
+    services: Services, proposal: Proposal, subject_key: str, paragraph_key: str, **values: str
+) -> list[Mail]:
     """The same news to the proposer and every approver, each in their language."""
     recipients = dict.fromkeys([proposal.proposer_email, *services.settings.approvers])
     mails = []

@@ -5,6 +5,7 @@ the proposal became. A link's use, the change it makes and its audit line are on
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import secrets
 from collections.abc import Callable, Iterator, Sequence
@@ -65,7 +66,7 @@ def _to_item(proposal: Proposal) -> ProposalItem:
         expires_at=proposal.expires_at,
         prosecutor_reference=proposal.prosecutor_reference,
         images=[
-            ImageAttribute(key=i.key, content_type=i.content_type, alt=i.alt, size=i.size)
+            ImageAttribute(key=i.key, content_type=i.content_type, alt=i.alt, size=i.size)  # type: ignore[no-untyped-call]
             for i in proposal.images
         ],
         created_at=proposal.created_at,
@@ -136,7 +137,8 @@ def outbox_item(mail: Mail, proposal_id: str, now: datetime) -> OutboxItem:
 
 
 def mail_of(item: OutboxItem) -> Mail:
-    return Mail(to=tuple(item.to), subject=item.subject, text=item.text, html=item.html)
+    recipients = tuple(str(address) for address in item.to)
+    return Mail(to=recipients, subject=item.subject, text=item.text, html=item.html)
 
 
 def due_key(approved_at: datetime, not_before: datetime | None, proposal_id: str) -> str:
@@ -171,7 +173,9 @@ def _link_use_item(proposal_id: str, link_use: LinkUse, now: datetime) -> LinkUs
     )
 
 
-def vote_item(proposal: Proposal, approver: str, decision: str, comment: str, link_id: str, now: datetime) -> VoteItem:
+def vote_item(
+    proposal: Proposal, approver: str, decision: str, comment: str, link_id: str, now: datetime
+) -> VoteItem:
     return VoteItem(
         pk=proposal_pk(proposal.id),
         sk=vote_sk(proposal.version, approver),
@@ -268,15 +272,15 @@ class ProposalStore:
                         _link_use_item(proposal.id, link_use, now), condition=LinkUseItem.pk.does_not_exist()
                     )
                 transaction.save(_audit_item(audit), condition=AuditItem.pk.does_not_exist())
-                for item in extra:
-                    transaction.save(item, condition=type(item).pk.does_not_exist())
+                for record in extra:
+                    key: Any = getattr(type(record), "pk")  # noqa: B009 - every model of the table has a pk
+                    transaction.save(record, condition=key.does_not_exist())
         except TransactWriteError:
             if link_use is not None and self.link_was_used(proposal.id, link_use.link_id):
                 raise LinkAlreadyUsed("this link has already been used") from None
             current = self.get(proposal.id)
-            raise Conflict(
-                f"the proposal changed meanwhile: it is now {current.status.value} (version {current.version})"
-            ) from None
+            now_is = f"{current.status.value} (version {current.version})"
+            raise Conflict(f"the proposal changed meanwhile: it is now {now_is}") from None
         proposal.status = target
         proposal.updated_at = now
         for name, value in (changes or {}).items():
@@ -313,9 +317,11 @@ class ProposalStore:
                     ProposalItem.due_pk.set(DUE_PK),
                     ProposalItem.due_sk.set(due_key(now, proposal.not_before, proposal.id)),
                 ]
-            unchanged = (ProposalItem.status == proposal.status.value) & (ProposalItem.version == proposal.version)
+            unchanged = (ProposalItem.status == proposal.status.value) & (
+                ProposalItem.version == proposal.version
+            )
             if proposal.approvals:
-                unchanged &= size(ProposalItem.approvals) == len(proposal.approvals)
+                unchanged &= size(ProposalItem.approvals) == len(proposal.approvals)  # type: ignore[no-untyped-call]
             else:
                 unchanged &= ProposalItem.approvals.does_not_exist()
             after = Proposal(**{**proposal.__dict__, "approvals": frozenset(approvals)})
@@ -337,7 +343,9 @@ class ProposalStore:
                         ),
                         condition=VoteItem.pk.does_not_exist(),
                     )
-                    transaction.save(_link_use_item(proposal.id, link_use, now), condition=LinkUseItem.pk.does_not_exist())
+                    transaction.save(
+                        _link_use_item(proposal.id, link_use, now), condition=LinkUseItem.pk.does_not_exist()
+                    )
                     transaction.save(_audit_item(audit), condition=AuditItem.pk.does_not_exist())
                     for item in mails:
                         transaction.save(item, condition=OutboxItem.pk.does_not_exist())
@@ -349,7 +357,9 @@ class ProposalStore:
                 proposal = self.get(proposal.id)  # someone else voted meanwhile: count again
                 check_current_version(audit.version, proposal)
                 if proposal.status not in OPEN_FOR_REVIEW:
-                    raise Conflict(f"this proposal is {proposal.status.value}: it can no longer be approved") from None
+                    raise Conflict(
+                        f"this proposal is {proposal.status.value}: it can no longer be approved"
+                    ) from None
                 continue
             return after, approves
         raise Conflict("too many people voted at the same moment: press the button again")
@@ -357,7 +367,9 @@ class ProposalStore:
     def votes(self, proposal_id: str) -> list[Vote]:
         return [
             Vote(item.approver, int(item.version), item.decision, item.comment, item.at)
-            for item in VoteItem.query(proposal_pk(proposal_id), VoteItem.sk.startswith("VOTE#"), consistent_read=True)
+            for item in VoteItem.query(
+                proposal_pk(proposal_id), VoteItem.sk.startswith("VOTE#"), consistent_read=True
+            )
         ]
 
     def _exists(self, model: type[Model], proposal_id: str, sort_key: str) -> bool:
@@ -371,16 +383,12 @@ class ProposalStore:
         return list(OutboxItem.query(OUTBOX_PK, consistent_read=True))
 
     def mail_sent(self, item: OutboxItem) -> None:
-        try:
+        with contextlib.suppress(DeleteError):  # already gone: another delivery took it
             item.delete()
-        except DeleteError:  # already gone: another delivery took it
-            pass
 
     def mail_failed(self, item: OutboxItem, error: str) -> int:
-        try:
+        with contextlib.suppress(UpdateError):
             item.update(actions=[OutboxItem.attempts.add(1), OutboxItem.last_error.set(error[:500])])
-        except UpdateError:
-            pass
         return int(item.attempts or 0)
 
     def link_was_used(self, proposal_id: str, link_id: str) -> bool:

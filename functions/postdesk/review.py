@@ -45,8 +45,15 @@ def refuse(services: Services, opened: OpenedLink, error: PostdeskError) -> None
     """Audit a refused link, then let the error reach the person."""
     claims = opened.claims
     services.store.append_audit(
-        AuditEntry(claims.proposal_id, services.clock(), claims.actor, f"refused {claims.action}",
-                   claims.version, _via(opened), error.message)
+        AuditEntry(
+            claims.proposal_id,
+            services.clock(),
+            claims.actor,
+            f"refused {claims.action}",
+            claims.version,
+            _via(opened),
+            error.message,
+        )
     )
     raise error
 
@@ -83,9 +90,11 @@ def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
 
 def edit_link_is_for(opened: OpenedLink) -> str:
     """Who may use an edit link: an approver (from the review mail) or the proposer (changes requested)."""
-    return "proposer" if canonical_address(opened.claims.actor) == canonical_address(
-        opened.proposal.proposer_email
-    ) else "approver"
+    return (
+        "proposer"
+        if canonical_address(opened.claims.actor) == canonical_address(opened.proposal.proposer_email)
+        else "approver"
+    )
 
 
 def approve(services: Services, opened: OpenedLink) -> Outcome:
@@ -97,8 +106,12 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
     def approval_mails(approved: Proposal) -> list:  # type: ignore[type-arg]
         urgent = "mail_approved_urgent" if approved.urgent else ""
         mails = outgoing_mail.to_everyone(
-            services, approved, "mail_approved_subject", "mail_approved_body",
-            count=str(len(approved.approvals)), urgent=urgent,
+            services,
+            approved,
+            "mail_approved_subject",
+            "mail_approved_body",
+            count=str(len(approved.approvals)),
+            urgent=urgent,
         )
         return [outbox_item(mail, approved.id, now) for mail in mails]
 
@@ -120,8 +133,15 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
     if approved_now:
         logger.info("proposal approved", extra={"proposal_id": proposal.id, "version": proposal.version})
         services.store.append_audit(
-            AuditEntry(proposal.id, now, "postdesk", "quorum reached", proposal.version, _via(opened),
-                       f"{len(after.approvals)} of {after.quorum}: {', '.join(sorted(after.approvals))}")
+            AuditEntry(
+                proposal.id,
+                now,
+                "postdesk",
+                "quorum reached",
+                proposal.version,
+                _via(opened),
+                f"{len(after.approvals)} of {after.quorum}: {', '.join(sorted(after.approvals))}",
+            )
         )
         outbox.deliver(services, owed)
     return Outcome(after, "approved_final" if approved_now else "approved_vote", approved_now)
@@ -132,8 +152,16 @@ def _comment(value: str | None, field: str) -> str:
     if not comment:
         raise InvalidProposal([FieldError(field, "is required", "required")])
     if len(comment) > MAX_COMMENT:
-        raise InvalidProposal([FieldError(field, f"is longer than {MAX_COMMENT} characters", "too_long",
-                                          (("max", str(MAX_COMMENT)),))])
+        raise InvalidProposal(
+            [
+                FieldError(
+                    field,
+                    f"is longer than {MAX_COMMENT} characters",
+                    "too_long",
+                    (("max", str(MAX_COMMENT)),),
+                )
+            ]
+        )
     return comment
 
 
@@ -144,8 +172,9 @@ def reject(services: Services, opened: OpenedLink, reason: str | None) -> Outcom
     now = services.clock()
     approver = canonical_address(claims.actor)
     after = Proposal(**{**proposal.__dict__, "status": Status.REJECTED, "status_reason": text})
-    mails = outgoing_mail.to_everyone(services, after, "mail_rejected_subject", "mail_rejected_body",
-                                      who=approver, reason=text)
+    mails = outgoing_mail.to_everyone(
+        services, after, "mail_rejected_subject", "mail_rejected_body", who=approver, reason=text
+    )
     owed = [outbox_item(mail, proposal.id, now) for mail in mails]
     services.store.transition(
         proposal,
@@ -170,24 +199,41 @@ def request_changes(services: Services, opened: OpenedLink, comment: str | None)
     after = Proposal(**{**proposal.__dict__, "status": Status.CHANGES_REQUESTED, "status_reason": text})
     t = strings(proposal.language)
     edit_url = outgoing_mail.link(
-        services, actor=proposal.proposer_email, proposal=after, action=outgoing_mail.EDIT,
-        expires=now + _days(services), language=proposal.language,
+        services,
+        actor=proposal.proposer_email,
+        proposal=after,
+        action=outgoing_mail.EDIT,
+        expires=now + _days(services),
+        language=proposal.language,
     )
     to_proposer = outgoing_mail.to_proposer(
-        services, after, "mail_changes_subject",
+        services,
+        after,
+        "mail_changes_subject",
         [t["mail_changes_body"].format(who=approver, comment=text), t["mail_changes_edit"]],
-        withdraw=True, extra=[(t["edit_button"], edit_url)],
+        withdraw=True,
+        extra=[(t["edit_button"], edit_url)],
     )
-    others = [m for m in outgoing_mail.to_everyone(services, after, "mail_changes_subject", "mail_changes_body",
-                                                   who=approver, comment=text)
-              if m.to != (proposal.proposer_email,)]
+    others = [
+        m
+        for m in outgoing_mail.to_everyone(
+            services, after, "mail_changes_subject", "mail_changes_body", who=approver, comment=text
+        )
+        if m.to != (proposal.proposer_email,)
+    ]
     owed = [outbox_item(mail, proposal.id, now) for mail in (to_proposer, *others)]
     services.store.transition(
         proposal,
         Status.CHANGES_REQUESTED,
         AuditEntry(proposal.id, now, approver, "changes requested", proposal.version, _via(opened), text),
         link_use=LinkUse(claims.link_id, approver, claims.action),
-        changes={"status_reason": text, "due_pk": None, "due_sk": None, "approvals": None, "approved_at": None},
+        changes={
+            "status_reason": text,
+            "due_pk": None,
+            "due_sk": None,
+            "approvals": None,
+            "approved_at": None,
+        },
         extra=[vote_item(proposal, approver, "request_changes", text, claims.link_id, now), *owed],
         now=now,
     )
@@ -221,28 +267,56 @@ def edit(services: Services, opened: OpenedLink, new_text: str | None) -> Outcom
     if not text:
         raise InvalidProposal([FieldError("text", "is required", "required")])
     if not tally.valid:
-        raise InvalidProposal([FieldError(
-            "text", f"is {tally.weighted_length} characters as X counts them; 280 at most", "text_too_long",
-            (("count", str(tally.weighted_length)), ("max", "280")),
-        )])
+        raise InvalidProposal(
+            [
+                FieldError(
+                    "text",
+                    f"is {tally.weighted_length} characters as X counts them; 280 at most",
+                    "text_too_long",
+                    (("count", str(tally.weighted_length)), ("max", "280")),
+                )
+            ]
+        )
     now = services.clock()
     editor = canonical_address(claims.actor)
     is_proposer = editor == canonical_address(proposal.proposer_email)
-    after = Proposal(**{
-        **proposal.__dict__, "status": Status.PENDING, "text": text, "version": proposal.version + 1,
-        "approvals": frozenset(), "approved_at": None, "edited_by": None if is_proposer else editor,
-        "status_reason": None,
-    })
+    after = Proposal(
+        **{
+            **proposal.__dict__,
+            "status": Status.PENDING,
+            "text": text,
+            "version": proposal.version + 1,
+            "approvals": frozenset(),
+            "approved_at": None,
+            "edited_by": None if is_proposer else editor,
+            "status_reason": None,
+        }
+    )
     mails = outgoing_mail.review_requests(services, after)
     owed = [outbox_item(mail, proposal.id, now) for mail in mails]
     services.store.transition(
         proposal,
         Status.PENDING,
-        AuditEntry(proposal.id, now, editor, "edited", after.version, _via(opened),
-                   f"version {proposal.version} -> {after.version}"),
+        AuditEntry(
+            proposal.id,
+            now,
+            editor,
+            "edited",
+            after.version,
+            _via(opened),
+            f"version {proposal.version} -> {after.version}",
+        ),
         link_use=LinkUse(claims.link_id, editor, claims.action),
-        changes={"text": text, "version": after.version, "approvals": None, "approved_at": None,
-                 "edited_by": after.edited_by, "status_reason": None, "due_pk": None, "due_sk": None},
+        changes={
+            "text": text,
+            "version": after.version,
+            "approvals": None,
+            "approved_at": None,
+            "edited_by": after.edited_by,
+            "status_reason": None,
+            "due_pk": None,
+            "due_sk": None,
+        },
         extra=[version_item(proposal, now), *owed],
         now=now,
     )
@@ -255,9 +329,13 @@ def withdraw(services: Services, opened: OpenedLink) -> Outcome:
     claims, proposal = opened.claims, opened.proposal
     now = services.clock()
     after = Proposal(**{**proposal.__dict__, "status": Status.WITHDRAWN})
-    mails = [m for m in outgoing_mail.to_everyone(services, after, "mail_withdrawn_subject", "mail_withdrawn_body",
-                                                  who=proposal.proposer_email)
-             if proposal.status is not Status.AWAITING_CONFIRMATION or m.to == (proposal.proposer_email,)]
+    mails = [
+        m
+        for m in outgoing_mail.to_everyone(
+            services, after, "mail_withdrawn_subject", "mail_withdrawn_body", who=proposal.proposer_email
+        )
+        if proposal.status is not Status.AWAITING_CONFIRMATION or m.to == (proposal.proposer_email,)
+    ]
     owed = [outbox_item(mail, proposal.id, now) for mail in mails]
     services.store.transition(
         proposal,

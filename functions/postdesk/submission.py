@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from postdesk import outgoing_mail, outbox
+from postdesk import outbox, outgoing_mail
 from postdesk.domain.links import LinkClaims, verify
 from postdesk.domain.proposal import AuditEntry, Proposal, ProposalDraft, StoredImage
 from postdesk.domain.states import Status
@@ -31,7 +31,9 @@ def submit_proposal(
         content_type = sniff_image_type(upload.data) or upload.content_type
         key = f"proposals/{proposal_id}/v1/{number}.{IMAGE_TYPES.get(content_type, 'bin')}"
         services.media.put(key, upload.data, content_type)
-        images.append(StoredImage(key=key, content_type=content_type, alt=upload.alt.strip(), size=len(upload.data)))
+        images.append(
+            StoredImage(key=key, content_type=content_type, alt=upload.alt.strip(), size=len(upload.data))
+        )
     proposal = Proposal(
         id=proposal_id,
         status=Status.AWAITING_CONFIRMATION,
@@ -53,7 +55,9 @@ def submit_proposal(
         language=language,
     )
     owed = [outbox_item(outgoing_mail.confirmation(services, proposal), proposal_id, now)]
-    services.store.create(proposal, AuditEntry(proposal_id, now, draft.proposer_email, "submitted", 1, via), owed)
+    services.store.create(
+        proposal, AuditEntry(proposal_id, now, draft.proposer_email, "submitted", 1, via), owed
+    )
     logger.info("proposal submitted", extra={"proposal_id": proposal_id, "kind": draft.kind.value})
     outbox.deliver(services, owed)
     return proposal
@@ -84,7 +88,9 @@ def confirm_proposal(services: Services, opened: OpenedLink) -> Proposal:
         services.store.transition(
             proposal,
             Status.EXPIRED,
-            AuditEntry(proposal.id, now, "postdesk", "expired", proposal.version, via, "never confirmed in time"),
+            AuditEntry(
+                proposal.id, now, "postdesk", "expired", proposal.version, via, "never confirmed in time"
+            ),
             changes={"status_reason": "never confirmed in time"},
             now=now,
         )
@@ -96,7 +102,9 @@ def confirm_proposal(services: Services, opened: OpenedLink) -> Proposal:
     t = strings(proposal.language)
     confirmed = Proposal(**{**proposal.__dict__, "status": Status.PENDING})
     mails = [
-        outgoing_mail.to_proposer(services, confirmed, "mail_pending_subject", [t["mail_pending_body"]], withdraw=True),
+        outgoing_mail.to_proposer(
+            services, confirmed, "mail_pending_subject", [t["mail_pending_body"]], withdraw=True
+        ),
         *outgoing_mail.review_requests(services, confirmed),
     ]
     owed = [outbox_item(mail, proposal.id, now) for mail in mails]

@@ -36,7 +36,7 @@ class ImageAttribute(MapAttribute[str, Any]):
     size = NumberAttribute()
 
 
-class DueIndex(GlobalSecondaryIndex["ProposalItem"]):
+class DueIndex(GlobalSecondaryIndex["ProposalItem"]):  # type: ignore[no-untyped-call]
     class Meta:
         index_name = "due"
         projection = AllProjection()
@@ -154,7 +154,7 @@ class OutboxItem(Model):
 
     pk = UnicodeAttribute(hash_key=True)  # OUTBOX
     sk = UnicodeAttribute(range_key=True)  # <iso time>#<random>
-    to = ListAttribute(of=UnicodeAttribute)
+    to = ListAttribute(of=UnicodeAttribute)  # a list of addresses
     subject = UnicodeAttribute()
     text = UnicodeAttribute()
     html = UnicodeAttribute()
@@ -168,7 +168,14 @@ def vote_sk(version: int, approver: str) -> str:
     return f"VOTE#{version:06d}#{approver}"
 
 
-ALL_MODELS: tuple[type[Model], ...] = (ProposalItem, AuditItem, LinkUseItem, VoteItem, VersionItem, OutboxItem)
+ALL_MODELS: tuple[type[Model], ...] = (
+    ProposalItem,
+    AuditItem,
+    LinkUseItem,
+    VoteItem,
+    VersionItem,
+    OutboxItem,
+)
 
 
 def bind_table(table_name: str, region: str | None) -> None:

@@ -133,7 +133,9 @@ class Stack:
             query=query,
         )
 
-    def post_form(self, path: str, fields: dict[str, str], files: dict[str, tuple[str, str, bytes]] | None = None) -> Answer:
+    def post_form(
+        self, path: str, fields: dict[str, str], files: dict[str, tuple[str, str, bytes]] | None = None
+    ) -> Answer:
         boundary = "----postdeskTestBoundary7MA4YWxkTrZu0gW"
         parts: list[bytes] = []
         for name, value in fields.items():
@@ -168,8 +170,11 @@ class Stack:
         from moto.ses.models import ses_backends
 
         backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
-        return [_parse_mail(m.raw_data.encode() if isinstance(m.raw_data, str) else m.raw_data)
-                for m in backend.sent_messages if hasattr(m, "raw_data")]
+        return [
+            _parse_mail(m.raw_data.encode() if isinstance(m.raw_data, str) else m.raw_data)
+            for m in backend.sent_messages
+            if hasattr(m, "raw_data")
+        ]
 
     def mails_to(self, address: str) -> list[SentMail]:
         return [m for m in self.mails() if address in m.to]

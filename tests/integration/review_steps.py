@@ -12,7 +12,12 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/htm
 
 
 def pending_proposal(stack: Stack, **fields: Any) -> str:
-    document = {"text": "Prévention : fermez à clé !", "kind": "prevention", "proposer_email": PROPOSER, **fields}
+    document = {
+        "text": "Prévention : fermez à clé !",
+        "kind": "prevention",
+        "proposer_email": PROPOSER,
+        **fields,
+    }
     created = stack.post_json("/proposals", document)
     assert created.status == 201, created.body
     proposal_id = created.json()["id"]

@@ -19,7 +19,11 @@ def _stored_items() -> int:
 
 
 def _objects() -> int:
-    return boto3.client("s3", region_name="eu-west-1").list_objects_v2(Bucket="postdesk-test-media").get("KeyCount", 0)
+    return (
+        boto3.client("s3", region_name="eu-west-1")
+        .list_objects_v2(Bucket="postdesk-test-media")
+        .get("KeyCount", 0)
+    )
 
 
 def _image(alt: str = "Une affiche de prévention", data: bytes = PNG) -> dict[str, str]:
@@ -41,8 +45,11 @@ def _image(alt: str = "Une affiche de prévention", data: bytes = PNG) -> dict[s
         ({"expires_at": "tomorrow"}, "expires_at", "ISO 8601"),
         ({"expires_at": "2020-01-01T08:00:00+01:00"}, "expires_at", "already past"),
         ({"kind": "witness_appeal"}, "prosecutor_reference", "prosecutor's reference"),
-        ({"kind": "witness_appeal", "prosecutor_reference": "PR-2026-1", "prosecutor_agreement": False},
-         "prosecutor_agreement", "agreement"),
+        (
+            {"kind": "witness_appeal", "prosecutor_reference": "PR-2026-1", "prosecutor_agreement": False},
+            "prosecutor_agreement",
+            "agreement",
+        ),
         ({"urgent": True}, "urgent", "only a call for witnesses"),
         ({"images": [_image()] * 5}, "images", "5 images attached; 4 at most"),
         ({"images": [_image(alt="")]}, "images[0].alt", "alt text"),
@@ -81,7 +88,9 @@ def test_text_with_markup_characters_is_ordinary_text(stack: Stack) -> None:
         ("--x\r\nbroken", "multipart/form-data", 400, "boundary"),
     ],
 )
-def test_a_malformed_body_gets_a_clear_4xx(stack: Stack, body: str, content_type: str, status: int, words: str) -> None:
+def test_a_malformed_body_gets_a_clear_4xx(
+    stack: Stack, body: str, content_type: str, status: int, words: str
+) -> None:
     answer = stack.request(
         "POST", "/proposals", body=body, headers={"Content-Type": content_type, "Accept": "application/json"}
     )
@@ -102,8 +111,13 @@ def test_the_form_shows_each_error_next_to_its_field_and_keeps_what_was_typed(st
     # and an image without alt text
     answer = stack.post_form(
         "/proposals",
-        {"text": "Appel à témoins : <vol> & \"agression\"", "kind": "witness_appeal",
-         "proposer_email": "moi@gmail.com", "prosecutor_reference": "PR-42", "alt_1": ""},
+        {
+            "text": 'Appel à témoins : <vol> & "agression"',
+            "kind": "witness_appeal",
+            "proposer_email": "moi@gmail.com",
+            "prosecutor_reference": "PR-42",
+            "alt_1": "",
+        },
         files={"image_1": ("a.png", "image/png", PNG)},
     )
     # Then the form comes back with a 422, each error beside its field, in French

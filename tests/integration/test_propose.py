@@ -12,8 +12,12 @@ PNG = base64.b64decode(
 
 
 def _proposal(**overrides: object) -> dict[str, object]:
-    return {"text": "Fermez votre voiture à clé, même pour 2 minutes !", "kind": "prevention",
-            "proposer_email": "agent.dupont@example.org", **overrides}
+    return {
+        "text": "Fermez votre voiture à clé, même pour 2 minutes !",
+        "kind": "prevention",
+        "proposer_email": "agent.dupont@example.org",
+        **overrides,
+    }
 
 
 def test_a_json_proposal_is_stored_awaiting_confirmation_and_mails_a_link(stack: Stack) -> None:
@@ -33,7 +37,9 @@ def test_a_json_proposal_is_stored_awaiting_confirmation_and_mails_a_link(stack:
     assert ">Confirmer</a>" in mails[0].html
 
 
-def test_opening_the_confirmation_link_changes_nothing_and_pressing_confirm_makes_it_pending(stack: Stack) -> None:
+def test_opening_the_confirmation_link_changes_nothing_and_pressing_confirm_makes_it_pending(
+    stack: Stack,
+) -> None:
     created = stack.post_json("/proposals", _proposal()).json()
     path, query = stack.path_of(stack.mails_to("agent.dupont@example.org")[0].links[0])
     # When the proposer (or a mail scanner) opens the link
@@ -47,7 +53,9 @@ def test_opening_the_confirmation_link_changes_nothing_and_pressing_confirm_make
     assert page.headers["referrer-policy"] == "no-referrer"
     assert page.headers["cache-control"] == "no-store"
     # When they press the button
-    done = stack.request("POST", path, query=query, headers={"Content-Type": "application/x-www-form-urlencoded"}, body="")
+    done = stack.request(
+        "POST", path, query=query, headers={"Content-Type": "application/x-www-form-urlencoded"}, body=""
+    )
     # Then the proposal is PENDING, and the audit log says who confirmed it through which link
     assert done.status == 200
     assert stack.proposal(created["id"]).status.value == "PENDING"
@@ -61,7 +69,9 @@ def test_a_confirmation_link_acts_only_once(stack: Stack) -> None:
     path, _ = stack.path_of(stack.mails_to("agent.dupont@example.org")[0].links[0])
     stack.request("POST", path, body="", headers={"Content-Type": "application/x-www-form-urlencoded"})
     # When the same link is posted again
-    again = stack.request("POST", path, body="", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    again = stack.request(
+        "POST", path, body="", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     # Then it is refused clearly and the proposal is still PENDING with one confirmation
     assert again.status == 409
     assert "already" in again.body
@@ -76,7 +86,9 @@ def test_a_forged_or_tampered_link_is_refused_with_a_clear_page(stack: Stack) ->
         page = stack.request("GET", bad)
         assert page.status == 403, bad
         assert "postdesk" in page.body
-        posted = stack.request("POST", bad, body="", headers={"Content-Type": "application/x-www-form-urlencoded"})
+        posted = stack.request(
+            "POST", bad, body="", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
         assert posted.status == 403
     assert stack.proposal(created["id"]).status.value == "AWAITING_CONFIRMATION"
 
@@ -89,7 +101,9 @@ def test_a_link_past_its_expiry_is_refused_and_the_proposal_expires(stack: Stack
     # Given the proposer waited past the confirmation time
     stack.now += timedelta(hours=73)
     # When they press confirm
-    answer = stack.request("POST", path, body="", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    answer = stack.request(
+        "POST", path, body="", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     # Then the link is refused as expired and nothing moves to PENDING
     assert answer.status == 403
     assert "expired" in answer.body
@@ -100,8 +114,12 @@ def test_the_web_form_posts_multipart_with_images_and_answers_check_your_mailbox
     # When a colleague fills the form with an image and its alt text
     answer = stack.post_form(
         "/proposals",
-        {"text": "Recrutement : rejoignez-nous ! <3 & \"merci\"", "kind": "recruitment",
-         "proposer_email": "agent.martin@example.org", "alt_1": "Deux agents devant le commissariat"},
+        {
+            "text": 'Recrutement : rejoignez-nous ! <3 & "merci"',
+            "kind": "recruitment",
+            "proposer_email": "agent.martin@example.org",
+            "alt_1": "Deux agents devant le commissariat",
+        },
         files={"image_1": ("photo.png", "image/png", PNG)},
     )
     # Then they see "check your mailbox"

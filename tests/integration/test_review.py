@@ -22,13 +22,18 @@ from tests.integration.review_steps import (
 
 
 def test_each_approver_gets_one_review_mail_showing_the_post_and_four_links(stack: Stack) -> None:
-    pending_proposal(stack, text="Appel à témoins <urgent> & \"vol\"", kind="witness_appeal",
-                     prosecutor_reference="PR-2026-77", urgent=True)
+    pending_proposal(
+        stack,
+        text='Appel à témoins <urgent> & "vol"',
+        kind="witness_appeal",
+        prosecutor_reference="PR-2026-77",
+        urgent=True,
+    )
     for approver in APPROVERS:
         mails = [m for m in stack.mails_to(approver) if "À décider" in m.subject]
         assert len(mails) == 1
         mail = mails[0]
-        assert "Appel à témoins <urgent> & \"vol\"" in mail.text
+        assert 'Appel à témoins <urgent> & "vol"' in mail.text
         assert "Appel à témoins &lt;urgent&gt; &amp; &#34;vol&#34;" in mail.html
         assert "PR-2026-77" in mail.text and "urgent" in mail.text
         for label in ("Approuver", "Rejeter", "Demander des modifications", "Modifier"):
@@ -107,7 +112,9 @@ def test_an_approver_cannot_approve_their_own_proposal(stack: Stack) -> None:
     claims = LinkClaims(DIRECTOR, proposal_id, 1, "approve", int(stack.now.timestamp()) + 3600, new_link_id())
     url = f"https://postdesk.example.org/l/{sign(claims, services.signing_keys())}"
     page = open_page(stack, url)
-    assert page.status == 403 and "un autre décideur" in page.body.replace("another approver", "un autre décideur")
+    assert page.status == 403 and "un autre décideur" in page.body.replace(
+        "another approver", "un autre décideur"
+    )
     assert press(stack, url).status == 403
     assert stack.proposal(proposal_id).status.value == "PENDING"
     assert any(e.action == "refused approve" for e in stack.audit(proposal_id))
@@ -143,7 +150,9 @@ def test_an_edit_makes_a_new_version_voids_approvals_and_old_links_do_nothing(st
     assert stack.proposal(proposal_id).status.value == "APPROVED"
 
 
-def test_a_change_request_sends_the_proposer_an_edit_link_and_the_edit_returns_it_to_pending(stack: Stack) -> None:
+def test_a_change_request_sends_the_proposer_an_edit_link_and_the_edit_returns_it_to_pending(
+    stack: Stack,
+) -> None:
     proposal_id = pending_proposal(stack)
     press(stack, review_link(stack, DEPUTY1, "Demander des modifications"), {"comment": "Ajoutez le 17"})
     assert stack.proposal(proposal_id).status.value == "CHANGES_REQUESTED"

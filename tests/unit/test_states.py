@@ -53,7 +53,7 @@ def test_only_a_run_can_publish_a_post_after_claiming_it() -> None:
 
 
 def test_published_rejected_withdrawn_and_expired_are_final() -> None:
-    assert FINAL_STATES == {Status.PUBLISHED, Status.REJECTED, Status.WITHDRAWN, Status.EXPIRED}
+    assert {Status.PUBLISHED, Status.REJECTED, Status.WITHDRAWN, Status.EXPIRED} == FINAL_STATES
 
 
 def test_every_state_has_a_row() -> None:

@@ -41,13 +41,25 @@ def test_a_datetime_from_the_form_is_read_in_the_organisations_time_zone() -> No
 
 def test_an_embargo_after_the_expiry_is_refused() -> None:
     with pytest.raises(InvalidProposal) as refused:
-        _validate({"text": "t", "kind": "advice", "proposer_email": "a@example.org",
-                   "not_before": "2026-12-24T09:00", "expires_at": "2026-12-23T09:00"})
+        _validate(
+            {
+                "text": "t",
+                "kind": "advice",
+                "proposer_email": "a@example.org",
+                "not_before": "2026-12-24T09:00",
+                "expires_at": "2026-12-23T09:00",
+            }
+        )
     assert [e.field for e in refused.value.errors] == ["not_before"]
 
 
 def test_the_web_form_needs_the_prosecutor_agreement_ticked_for_a_call_for_witnesses() -> None:
-    fields = {"text": "t", "kind": "witness_appeal", "proposer_email": "a@example.org", "prosecutor_reference": "R1"}
+    fields = {
+        "text": "t",
+        "kind": "witness_appeal",
+        "proposer_email": "a@example.org",
+        "prosecutor_reference": "R1",
+    }
     assert _validate(fields).prosecutor_reference == "R1"  # the API: the reference states the agreement
     with pytest.raises(InvalidProposal) as refused:
         _validate(fields, explicit_prosecutor_agreement=True)

@@ -70,9 +70,7 @@ class _Collector:
 
     def add(self, field: str, code: str, **params: object) -> None:
         message = MESSAGES[code].format(**params)
-        self.errors.append(
-            FieldError(field, message, code, tuple((k, str(v)) for k, v in params.items()))
-        )
+        self.errors.append(FieldError(field, message, code, tuple((k, str(v)) for k, v in params.items())))
 
     def string(self, fields: Mapping[str, object], name: str, *, required: bool = False) -> str | None:
         value = fields.get(name)

@@ -66,7 +66,7 @@ def _body() -> bytes:
     return data
 
 
-@app.exception_handler(PostdeskError)
+@app.exception_handler(PostdeskError)  # type: ignore[untyped-decorator]
 def _postdesk_error(error: PostdeskError) -> Response[str]:
     language = _language(app.current_event.get_query_string_value("lang"))
     logger.info("request refused", extra={"code": error.code, "status": error.status_code})
@@ -231,7 +231,9 @@ def link_action(token: Annotated[str, Path()], lang: Lang = None) -> Response[st
     return LinkPages(services, token, _language(lang)).act(opened, fields)
 
 
-@app.get("/l/<token>/audit.<kind>", summary="The audit log, exported (csv or json), from an approver's list link")
+@app.get(
+    "/l/<token>/audit.<kind>", summary="The audit log, exported (csv or json), from an approver's list link"
+)
 def audit_export(token: Annotated[str, Path()], kind: Annotated[str, Path()]) -> Response[str]:
     services = get_services()
     if kind not in ("csv", "json"):

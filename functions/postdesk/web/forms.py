@@ -39,7 +39,9 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise BadRequest("body: is not UTF-8 text") from None
     except json.JSONDecodeError as error:
-        raise BadRequest(f"body: malformed JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+        raise BadRequest(
+            f"body: malformed JSON ({error.msg} at line {error.lineno} column {error.colno})"
+        ) from None
     if not isinstance(document, dict):
         raise BadRequest("body: must be a JSON object")
     return document

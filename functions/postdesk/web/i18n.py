@@ -238,6 +238,7 @@ def pick_language(requested: str | None) -> str:
 def strings(language: str) -> dict[str, str]:
     return STRINGS[pick_language(language)]
 
+
 FIELD_ERRORS_FR: dict[str, str] = {
     "required": "est obligatoire",
     "not_string": "doit être un texte",

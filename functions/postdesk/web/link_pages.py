@@ -50,7 +50,9 @@ class LinkPages:
             return self.list_page(opened)
         if action == outgoing_mail.CONFIRM:
             if opened.proposal.status is not Status.AWAITING_CONFIRMATION:
-                return self._message(self.t["confirmed_title"], [self.t["already_confirmed"]], opened.proposal)
+                return self._message(
+                    self.t["confirmed_title"], [self.t["already_confirmed"]], opened.proposal
+                )
             return self._form(opened, "confirm")
         try:
             review.check_link(self.services, opened, acting=False)
@@ -60,8 +62,9 @@ class LinkPages:
             return self._message(self.t["version_stale_title"], [error.message], opened.proposal, 409)
         return self._form(opened, action)
 
-    def _form(self, opened: OpenedLink, action: str, errors: dict[str, str] | None = None,
-              typed: str | None = None) -> Response[str]:
+    def _form(
+        self, opened: OpenedLink, action: str, errors: dict[str, str] | None = None, typed: str | None = None
+    ) -> Response[str]:
         proposal = opened.proposal
         t = self.t
         intro = t.get(f"{action}_intro", "").format(
@@ -71,7 +74,9 @@ class LinkPages:
         if action in _FIELDS:
             name, label = _FIELDS[action]
             value = typed if typed is not None else (proposal.text if action == outgoing_mail.EDIT else "")
-            fields.append({"name": name, "label": t[label], "value": value, "counter": action == outgoing_mail.EDIT})
+            fields.append(
+                {"name": name, "label": t[label], "value": value, "counter": action == outgoing_mail.EDIT}
+            )
         body = render(
             "action.html",
             language=self.language,
@@ -89,10 +94,17 @@ class LinkPages:
         )
         return html(body, 422 if errors else 200)
 
-    def _message(self, title: str, paragraphs: list[str], proposal: Proposal | None,
-                 status: int = 200) -> Response[str]:
-        return message_page(title, paragraphs, language=self.language, status=status,
-                            switch_url=self.switch_url, proposal=proposal)
+    def _message(
+        self, title: str, paragraphs: list[str], proposal: Proposal | None, status: int = 200
+    ) -> Response[str]:
+        return message_page(
+            title,
+            paragraphs,
+            language=self.language,
+            status=status,
+            switch_url=self.switch_url,
+            proposal=proposal,
+        )
 
     # -- POST ----------------------------------------------------------------------------------------
     def act(self, opened: OpenedLink, form: dict[str, str]) -> Response[str]:
@@ -143,7 +155,9 @@ class LinkPages:
             audit=list(reversed(store.whole_audit_log())),
             export_csv=f"{base}/audit.csv",
             export_json=f"{base}/audit.json",
-            generated=self.services.clock().astimezone(ZoneInfo(self.services.settings.time_zone)).strftime("%d/%m/%Y %H:%M"),
+            generated=self.services.clock()
+            .astimezone(ZoneInfo(self.services.settings.time_zone))
+            .strftime("%d/%m/%Y %H:%M"),
             switch_url=self.switch_url,
         )
         return html(body)

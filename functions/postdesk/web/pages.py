@@ -18,8 +18,9 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; img-src 'self' https: http: data:; style-src 'unsafe-inline'; "
-    "script-src 'self' http: https:; form-action 'self' http: https:; base-uri 'none'; frame-ancestors 'none'",
+    "Content-Security-Policy": "default-src 'none'; img-src 'self' https: http: data:; "
+    "style-src 'unsafe-inline'; script-src 'self'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'",
 }
 
 
@@ -61,7 +62,12 @@ def message_page(
 ) -> Response[str]:
     context.setdefault("proposal", None)
     body = render(
-        "message.html", language=language, title=title, paragraphs=paragraphs, switch_url=switch_url, **context
+        "message.html",
+        language=language,
+        title=title,
+        paragraphs=paragraphs,
+        switch_url=switch_url,
+        **context,
     )
     return html(body, status)
 
@@ -71,4 +77,6 @@ def error_page(error: PostdeskError, *, language: str, switch_url: str) -> Respo
     title = t["link_error_title"] if error.status_code in (403, 409, 410) else t["not_found_title"]
     if error.status_code not in (403, 404, 409, 410):
         title = t["field_error"]
-    return message_page(title, [error.message], language=language, status=error.status_code, switch_url=switch_url)
+    return message_page(
+        title, [error.message], language=language, status=error.status_code, switch_url=switch_url
+    )

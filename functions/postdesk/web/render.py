@@ -36,8 +36,18 @@ def render(template: str, *, language: str, time_zone: str = "Europe/Paris", **c
     zone = ZoneInfo(time_zone)
     labels: dict[str, str] = {kind.value: label for kind, label in LABELS[language].items()}
     text_strings = strings(language)
-    for name in ("text", "kind", "proposer_email", "not_before", "expires_at", "judicial_risk", "urgent",
-                 "prosecutor_agreement", "prosecutor_reference", "images"):
+    for name in (
+        "text",
+        "kind",
+        "proposer_email",
+        "not_before",
+        "expires_at",
+        "judicial_risk",
+        "urgent",
+        "prosecutor_agreement",
+        "prosecutor_reference",
+        "images",
+    ):
         labels.setdefault(name, text_strings[name])
     for n in range(1, 5):
         labels.setdefault(f"image_{n}", f"{text_strings['image']} {n}")
@@ -53,6 +63,8 @@ def render(template: str, *, language: str, time_zone: str = "Europe/Paris", **c
             text_strings["weighted_count"].format(count=counting.weighted_length(proposal.text)),
         )
         context.setdefault("images", [])
-    return _environment().get_template(template).render(
-        lang=language, t=text_strings, labels=labels, local_time=local_time, **context
+    return (
+        _environment()
+        .get_template(template)
+        .render(lang=language, t=text_strings, labels=labels, local_time=local_time, **context)
     )
