@@ -21,11 +21,11 @@ help:
 	@echo "make test   - lint, types and the four test layers"
 	@echo "make bench  - cold-start, round-trip and package-size figures"
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml functions/requirements.txt
 	@test -n "$(PYTHON_BOOT)" || { echo "no python3 found"; exit 1; }
 	$(PYTHON_BOOT) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c functions/requirements.txt -e '.[dev]'
 	@touch $@
 
 $(SAM_VENV)/.installed:

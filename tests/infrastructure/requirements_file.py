@@ -12,7 +12,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = ROOT / "functions" / "requirements.txt"
-HEADER = "# Generated from pyproject.toml by `make requirements`; checked by the tests. Runtime only.\n"
+HEADER = (
+    "# Generated from pyproject.toml by `make requirements`; checked by the tests. Runtime only.\n"
+    "# The dev install (`make`) uses these pins as constraints, so the tests run what Lambda ships.\n"
+)
 
 
 def runtime_dependencies() -> list[str]:
