@@ -23,11 +23,12 @@ from pynamodb.transactions import TransactWrite
 from postdesk.domain.kinds import Kind
 from postdesk.domain.proposal import AuditEntry, Proposal, StoredImage
 from postdesk.domain.review_rules import OPEN_FOR_REVIEW, check_current_version, due_at, quorum_reached
-from postdesk.domain.states import Status, check_transition
+from postdesk.domain.states import FINAL_STATES, Status, check_transition
 from postdesk.errors import Conflict, LinkAlreadyUsed, NotFound
 from postdesk.mail import Mail
 from postdesk.table import (
     DUE_PK,
+    OPEN_PK,
     OUTBOX_PK,
     PROPOSAL_SK,
     AuditItem,
@@ -35,6 +36,7 @@ from postdesk.table import (
     LinkUseItem,
     OutboxItem,
     ProposalItem,
+    RunItem,
     VersionItem,
     VoteItem,
     bind_table,
@@ -75,11 +77,17 @@ def _to_item(proposal: Proposal) -> ProposalItem:
         quorum=proposal.quorum,
         source=proposal.source,
         status_reason=proposal.status_reason,
+        open_pk=None if proposal.status in FINAL_STATES else OPEN_PK,
+        open_sk=None if proposal.status in FINAL_STATES else _open_key(proposal),
         language=proposal.language,
         approvals=set(proposal.approvals) or None,
         approved_at=proposal.approved_at,
         edited_by=proposal.edited_by,
     )
+
+
+def _open_key(proposal: Proposal) -> str:
+    return f"{proposal.created_at.astimezone(UTC).isoformat()}#{proposal.id}"
 
 
 def _from_item(item: ProposalItem) -> Proposal:
@@ -255,6 +263,8 @@ class ProposalStore:
             ProposalItem.status.set(target.value),
             ProposalItem.updated_at.set(now),
         ]
+        if target in FINAL_STATES:  # out of play: off the sparse indexes
+            changes = {"open_pk": None, "open_sk": None, "due_pk": None, "due_sk": None, **(changes or {})}
         for name, value in (changes or {}).items():
             attribute = getattr(ProposalItem, name)
             empty = value is None or (isinstance(value, (set, frozenset)) and not value)
@@ -379,6 +389,11 @@ class ProposalStore:
             return False
         return True
 
+    def owe_mail(self, items: Sequence[OutboxItem]) -> None:
+        """Record mails as owed on their own (when no change of state goes with them)."""
+        for item in items:
+            item.save(condition=OutboxItem.pk.does_not_exist())
+
     def owed_mail(self) -> list[OutboxItem]:
         return list(OutboxItem.query(OUTBOX_PK, consistent_read=True))
 
@@ -416,6 +431,22 @@ class ProposalStore:
         """Every proposal (for the approvers' list and digest; a table of this use stays small)."""
         for item in ProposalItem.scan(ProposalItem.sk == PROPOSAL_SK):
             yield _from_item(item)
+
+    def claim_run(self, kind: str, key: str, now: datetime, keep_days: int = 30) -> bool:
+        """True the first time a run of `kind` is claimed for `key`; False for a repeated delivery."""
+        try:
+            RunItem(pk="RUN", sk=f"{kind}#{key}", at=now, ttl=int(now.timestamp()) + keep_days * 86400).save(
+                condition=RunItem.pk.does_not_exist()
+            )
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def open_proposals(self) -> list[Proposal]:
+        """Proposals still in play, from the sparse `open` index (no scan)."""
+        return [_from_item(item) for item in ProposalItem.open.query(OPEN_PK)]
 
     def whole_audit_log(self) -> list[AuditEntry]:
         """Every audit line of every proposal, oldest first."""

@@ -69,9 +69,13 @@ class OpenedLink:
     proposal: Proposal
 
 
+def verify_link(services: Services, token: str) -> LinkClaims:
+    return verify(token, services.signing_keys(), services.clock())
+
+
 def open_link(services: Services, token: str) -> OpenedLink:
     """Check a link and load what it is about; a GET calls only this, so it never changes anything."""
-    claims = verify(token, services.signing_keys(), services.clock())
+    claims = verify_link(services, token)
     proposal = services.store.get(claims.proposal_id)
     return OpenedLink(claims, proposal)
 

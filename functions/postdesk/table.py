@@ -23,6 +23,7 @@ from pynamodb.models import Model
 
 PROPOSAL_SK = "PROPOSAL"
 DUE_PK = "DUE"
+OPEN_PK = "OPEN"
 
 
 def proposal_pk(proposal_id: str) -> str:
@@ -43,6 +44,15 @@ class DueIndex(GlobalSecondaryIndex["ProposalItem"]):  # type: ignore[no-untyped
 
     due_pk = UnicodeAttribute(hash_key=True)
     due_sk = UnicodeAttribute(range_key=True)
+
+
+class OpenIndex(GlobalSecondaryIndex["ProposalItem"]):  # type: ignore[no-untyped-call]
+    class Meta:
+        index_name = "open"
+        projection = AllProjection()
+
+    open_pk = UnicodeAttribute(hash_key=True)
+    open_sk = UnicodeAttribute(range_key=True)
 
 
 class _TableMeta:
@@ -80,8 +90,11 @@ class ProposalItem(Model):
     edited_by = UnicodeAttribute(null=True)  # who wrote the current version, when not the proposer
     due_pk = UnicodeAttribute(null=True)
     due_sk = UnicodeAttribute(null=True)
+    open_pk = UnicodeAttribute(null=True)
+    open_sk = UnicodeAttribute(null=True)
     ttl = NumberAttribute(null=True)
     due = DueIndex()
+    open = OpenIndex()
 
 
 class AuditItem(Model):
@@ -164,6 +177,19 @@ class OutboxItem(Model):
     created_at = UTCDateTimeAttribute()
 
 
+class RunItem(Model):
+    """A scheduled run that happened (digest of a day, publish run of a scheduled time): the scheduler
+    may deliver an event twice, the run happens once."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)  # RUN
+    sk = UnicodeAttribute(range_key=True)  # <kind>#<key>
+    at = UTCDateTimeAttribute()
+    ttl = NumberAttribute(null=True)
+
+
 def vote_sk(version: int, approver: str) -> str:
     return f"VOTE#{version:06d}#{approver}"
 
@@ -175,6 +201,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     VoteItem,
     VersionItem,
     OutboxItem,
+    RunItem,
 )
 
 

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from postdesk import submission
+from postdesk import outgoing_mail, submission
 from postdesk.domain import counting
 from postdesk.domain.proposal import ImageUpload
 from postdesk.domain.validation import validate_proposal
@@ -218,7 +218,10 @@ def _json_images(value: object) -> list[ImageUpload]:
 @app.get("/l/<token>", summary="The page behind a signed link: shows what the link would do, changes nothing")
 def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
     services = get_services()
-    return LinkPages(services, token, _language(lang)).show(submission.open_link(services, token))
+    pages = LinkPages(services, token, _language(lang))
+    if submission.verify_link(services, token).action == outgoing_mail.LIST:
+        return pages.list_page(submission.verify_link(services, token))
+    return pages.show(submission.open_link(services, token))
 
 
 @app.post("/l/<token>", summary="Perform the action of a signed link (from its page's button)")
@@ -238,7 +241,7 @@ def audit_export(token: Annotated[str, Path()], kind: Annotated[str, Path()]) ->
     services = get_services()
     if kind not in ("csv", "json"):
         raise NotFound("the audit log exports as audit.csv or audit.json")
-    return LinkPages(services, token, "fr").export(submission.open_link(services, token), kind)
+    return LinkPages(services, token, "fr").export(submission.verify_link(services, token), kind)
 
 
 @app.get("/static/counter.js", summary="The character counter of the form (progressive enhancement)")

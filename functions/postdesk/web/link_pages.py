@@ -6,17 +6,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
 
 from postdesk import outgoing_mail, review, submission
+from postdesk.domain.links import LinkClaims
 from postdesk.domain.proposal import AuditEntry, Proposal
 from postdesk.domain.review_rules import SelfApproval, check_approver
 from postdesk.domain.states import Status
-from postdesk.errors import InvalidLink, InvalidProposal, PostdeskError, StaleVersion
+from postdesk.errors import InvalidLink, InvalidProposal, StaleVersion
 from postdesk.services import Services
 from postdesk.submission import OpenedLink
 from postdesk.web.i18n import strings
@@ -46,8 +46,6 @@ class LinkPages:
     # -- GET -----------------------------------------------------------------------------------------
     def show(self, opened: OpenedLink) -> Response[str]:
         action = opened.claims.action
-        if action == outgoing_mail.LIST:
-            return self.list_page(opened)
         if action == outgoing_mail.CONFIRM:
             if opened.proposal.status is not Status.AWAITING_CONFIRMATION:
                 return self._message(
@@ -136,13 +134,13 @@ class LinkPages:
         return self._message(self.t["done_title"], [self.t[outcome.message_key]], outcome.proposal)
 
     # -- the approvers' list and audit log ----------------------------------------------------------
-    def _check_list(self, opened: OpenedLink) -> None:
-        if opened.claims.action != outgoing_mail.LIST:
+    def _check_list(self, claims: LinkClaims) -> None:
+        if claims.action != outgoing_mail.LIST:
             raise InvalidLink("this link does not open the list of proposals")
-        check_approver(opened.claims.actor, self.services.settings.approvers)
+        check_approver(claims.actor, self.services.settings.approvers)
 
-    def list_page(self, opened: OpenedLink) -> Response[str]:
-        self._check_list(opened)
+    def list_page(self, claims: LinkClaims) -> Response[str]:
+        self._check_list(claims)
         store = self.services.store
         rows = sorted(store.all(), key=lambda p: p.created_at, reverse=True)
         base = f"{self.services.settings.public_base_url}/l/{self.token}"
@@ -162,8 +160,8 @@ class LinkPages:
         )
         return html(body)
 
-    def export(self, opened: OpenedLink, kind: str) -> Response[str]:
-        self._check_list(opened)
+    def export(self, claims: LinkClaims, kind: str) -> Response[str]:
+        self._check_list(claims)
         entries = self.services.store.whole_audit_log()
         headers = {**PAGE_HEADERS, "Content-Disposition": f'attachment; filename="postdesk-audit.{kind}"'}
         if kind == "json":
@@ -203,12 +201,3 @@ def audit_csv(entries: list[AuditEntry]) -> str:
     return out.getvalue()
 
 
-def end_of_day(now: datetime, time_zone: str) -> datetime:
-    """The end of today where the organisation is: a digest's list link is valid for the day."""
-    zone = ZoneInfo(time_zone)
-    local = now.astimezone(zone)
-    return datetime.combine(local.date() + timedelta(days=1), time(0, 0), tzinfo=zone)
-
-
-def link_error(error: PostdeskError) -> PostdeskError:
-    return error

@@ -1,0 +1,135 @@
+"""The morning digest, the approvers' list and audit log with its exports, and mail that is owed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.integration.conftest import Context, Stack
+from tests.integration.review_steps import (
+    DEPUTY1,
+    DEPUTY2,
+    DIRECTOR,
+    PROPOSER,
+    last_mail,
+    link_in,
+    open_page,
+    pending_proposal,
+    press,
+    review_link,
+)
+
+
+def _digest(stack: Stack, when: str = "2026-12-01T06:30:00Z") -> dict[str, object]:
+    from postdesk.handlers.digest import lambda_handler
+
+    return lambda_handler({"scheduled_time": when}, Context())
+
+
+def test_the_digest_tells_each_approver_what_waits_for_their_vote_and_what_will_go_out(stack: Stack) -> None:
+    waiting = pending_proposal(stack, text="Conseil : verrouillez vos portes", kind="solved_case")
+    press(stack, review_link(stack, DIRECTOR, "Approuver"))
+    approved = pending_proposal(stack, text="Recrutement : rejoignez-nous")
+    press(stack, review_link(stack, DEPUTY2, "Approuver"))
+    assert stack.proposal(approved).status.value == "APPROVED"
+    assert stack.proposal(waiting).status.value == "PENDING"
+    # When the digest runs
+    report = _digest(stack)
+    assert sorted(report["sent_to"]) == sorted([DIRECTOR, DEPUTY1, DEPUTY2])  # type: ignore[arg-type]
+    # Then deputy 1 sees the pending proposal with its links, and what the next run publishes
+    mail = last_mail(stack, DEPUTY1, "postdesk : 1 en attente")
+    assert "Conseil : verrouillez vos portes" in mail.text
+    assert "Recrutement : rejoignez-nous" in mail.text
+    link_in(mail, "Approuver (1)")
+    # The director already voted on it: nothing waits for them
+    assert (
+        last_mail(stack, DIRECTOR, "postdesk :").subject
+        == "postdesk : 0 en attente de votre décision, 1 à publier"
+    )
+    # And the digest's approve link works like the review mail's
+    press(stack, link_in(mail, "Approuver (1)"))
+    assert stack.proposal(waiting).status.value == "APPROVED"
+
+
+def test_the_same_scheduled_digest_delivered_twice_sends_once(stack: Stack) -> None:
+    pending_proposal(stack)
+    first = _digest(stack)
+    second = _digest(stack)
+    assert first["sent_to"] and second["skipped"] is True
+    assert len([m for m in stack.mails_to(DIRECTOR) if m.subject.startswith("postdesk :")]) == 1
+
+
+def test_a_quiet_day_sends_no_digest(stack: Stack) -> None:
+    assert _digest(stack)["sent_to"] == []
+    assert stack.mails() == []
+
+
+def test_the_list_link_shows_every_proposal_and_the_audit_log_and_exports_it(stack: Stack) -> None:
+    proposal_id = pending_proposal(stack, text='=HYPERLINK("http://evil") +1 <b>')
+    press(stack, review_link(stack, DIRECTOR, "Rejeter"), {"reason": "@SUM(A1) -2"})
+    pending_proposal(stack, text="Deuxième")
+    _digest(stack)
+    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk :"), "Toutes les propositions et le journal")
+    page = open_page(stack, list_url)
+    assert page.status == 200
+    assert "REJECTED" in page.body and "PENDING" in page.body and "Deuxième" in page.body
+    assert "&lt;b&gt;" in page.body
+    assert "rejected" in page.body and DIRECTOR in page.body
+    # The CSV export neutralises formulas; the JSON export keeps the text as it is
+    path, _ = stack.path_of(list_url)
+    exported = stack.request("GET", path + "/audit.csv")
+    assert exported.status == 200 and exported.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.body)))
+    details = [row["detail"] for row in rows if row["proposal_id"] == proposal_id]
+    assert "'@SUM(A1) -2" in details
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
+    document = stack.request("GET", path + "/audit.json").json()
+    assert any(entry["detail"] == "@SUM(A1) -2" for entry in document)
+
+
+def test_a_list_link_is_only_for_approvers_and_only_for_the_day(stack: Stack) -> None:
+    pending_proposal(stack)
+    _digest(stack)
+    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk :"), "Toutes les propositions et le journal")
+    stack.now = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)  # past midnight in Paris
+    assert open_page(stack, list_url).status == 403
+
+
+def test_an_approve_link_cannot_open_the_list(stack: Stack) -> None:
+    pending_proposal(stack)
+    path, _ = stack.path_of(review_link(stack, DIRECTOR, "Approuver"))
+    assert stack.request("GET", path + "/audit.csv").status == 403
+
+
+def test_a_mail_that_fails_to_send_is_owed_and_sent_by_the_next_sweep(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import timedelta
+
+    from postdesk.handlers.mail_sweep import lambda_handler as sweep
+    from postdesk.services import get_services
+
+    services = get_services()
+    real_send = services.mailer.send
+
+    def failing(mail: object) -> str:
+        raise ConnectionError("SES is unreachable")
+
+    monkeypatch.setattr(services.mailer, "send", failing)
+    # When a colleague proposes while SES is down
+    created = stack.post_json("/proposals", {"text": "Bonjour", "kind": "advice", "proposer_email": PROPOSER})
+    # Then the proposal is stored and answered, the mail is owed, and the failure is audited
+    assert created.status == 201
+    assert stack.mails_to(PROPOSER) == []
+    assert "mail_failed" in [e.action for e in stack.audit(created.json()["id"])]
+    assert len(services.store.owed_mail()) == 1
+    # When SES is back and the sweep runs
+    monkeypatch.setattr(services.mailer, "send", real_send)
+    stack.now += timedelta(minutes=2)
+    assert sweep({}, Context()) == {"sent": 1}
+    # Then the proposer has the confirmation mail, and nothing is owed any more
+    assert link_in(last_mail(stack, PROPOSER), "Confirmer")
+    assert services.store.owed_mail() == []
