@@ -4,7 +4,9 @@ both reach the reader; SES's simple API would drop one of them in some implement
 from __future__ import annotations
 
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
 from email.utils import formataddr, make_msgid
 from typing import TYPE_CHECKING, Protocol
 
@@ -35,13 +37,15 @@ class SesMailer:
         self._client = client or boto3.client("ses", config=AWS_TIMEOUTS)
 
     def send(self, mail: Mail) -> str:
-        message = EmailMessage()
+        # The classic API folds long non-ASCII subjects correctly; email.policy.default drops the space
+        # between two encoded words when it folds them ("Affaire résolue" -> "Affairerésolue").
+        message = MIMEMultipart("alternative")
         message["From"] = formataddr(("postdesk", self._sender))
         message["To"] = ", ".join(mail.to)
-        message["Subject"] = mail.subject
+        message["Subject"] = Header(mail.subject, "utf-8")
         message["Message-ID"] = make_msgid(domain=self._sender.rpartition("@")[2] or None)
-        message.set_content(mail.text)
-        message.add_alternative(mail.html, subtype="html")
+        message.attach(MIMEText(mail.text, "plain", "utf-8"))
+        message.attach(MIMEText(mail.html, "html", "utf-8"))
         answer = self._client.send_raw_email(
             Source=self._sender,
             Destinations=list(mail.to),

@@ -1,0 +1,113 @@
+"""The users' stories in a real browser, through `postdesk local`: the proposer fills the form and
+confirms from their mailbox; approvers decide from theirs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import RunningStack
+
+pytestmark = pytest.mark.e2e
+
+
+def _mail(stack: RunningStack, to: str, subject_has: str) -> dict[str, Any]:
+    mails = [m for m in stack.outbox() if to in m["to"] and subject_has in m["subject"]]
+    assert mails, f"no mail to {to} about {subject_has!r}: {[m['subject'] for m in stack.outbox()]}"
+    return mails[0]  # newest first
+
+
+def _open_mail(page: Any, mail: dict[str, Any]) -> None:
+    """Read the mail as its HTML part shows it, the way a mail client would."""
+    page.set_content(mail["html"])
+
+
+def _status(stack: RunningStack, text: str) -> str:
+    matches = [p for p in stack.proposals() if p["text"] == text]
+    assert len(matches) == 1, matches
+    return str(matches[0]["status"])
+
+
+def _propose(page: Any, stack: RunningStack, text: str, proposer: str, kind: str = "prevention") -> None:
+    page.goto(f"{stack.url}/proposals/new")
+    page.get_by_label("Texte de la publication").fill(text)
+    page.get_by_label("Type de publication").select_option(kind)
+    page.get_by_label("Votre adresse de travail").fill(proposer)
+    page.get_by_role("button", name="Envoyer la proposition").click()
+    assert page.get_by_role("heading", name="Vérifiez votre boîte mail").is_visible()
+
+
+def test_a_colleague_proposes_confirms_from_the_mail_and_the_proposal_is_pending(
+    page: Any, local_stack: RunningStack
+) -> None:
+    text = "Prévention : ne laissez rien de visible dans votre voiture. <Merci> & bonne journée !"
+    # The form counts characters as X does while they type
+    page.goto(f"{local_stack.url}/proposals/new")
+    page.get_by_label("Texte de la publication").fill("Prix : 10 €")
+    assert page.locator("#text-count").inner_text() == "12 / 280"
+    _propose(page, local_stack, text, "agent.leroy@example.org")
+    assert _status(local_stack, text) == "AWAITING_CONFIRMATION"
+    # The mail in the outbox holds the link; opening it changes nothing
+    _open_mail(page, _mail(local_stack, "agent.leroy@example.org", "Confirmez"))
+    page.get_by_role("link", name="Confirmer").click()
+    assert page.get_by_role("heading", name="Confirmer votre proposition").is_visible()
+    assert page.locator(".post").inner_text() == text
+    assert _status(local_stack, text) == "AWAITING_CONFIRMATION"
+    # Pressing the button confirms
+    page.get_by_role("button", name="Confirmer").click()
+    assert page.get_by_role("heading", name="Proposition confirmée").is_visible()
+    assert _status(local_stack, text) == "PENDING"
+
+
+def test_the_form_shows_errors_beside_the_fields_and_keeps_what_was_typed(
+    page: Any, local_stack: RunningStack
+) -> None:
+    page.goto(f"{local_stack.url}/proposals/new?lang=en")
+    page.get_by_label("Text of the post").fill("x" * 281)
+    page.get_by_label("Kind of post").select_option("witness_appeal")
+    page.get_by_label("Your work email address").fill("someone@gmail.com")
+    page.get_by_role("button", name="Send the proposal").click()
+    assert page.locator("#err-text").inner_text().endswith("is 281 characters as X counts them; 280 at most")
+    assert "work address" in page.locator("#err-proposer_email").inner_text()
+    assert "prosecutor" in page.locator("#err-prosecutor_reference").inner_text()
+    assert page.get_by_label("Text of the post").input_value() == "x" * 281
+    assert page.get_by_label("Your work email address").input_value() == "someone@gmail.com"
+
+
+def test_an_approver_approves_from_the_mail_after_a_page_that_changes_nothing(
+    page: Any, local_stack: RunningStack
+) -> None:
+    text = "Recrutement : la police nationale recrute, rejoignez-nous !"
+    _propose(page, local_stack, text, "agent.moreau@example.org", kind="recruitment")
+    _open_mail(page, _mail(local_stack, "agent.moreau@example.org", "Confirmez"))
+    page.get_by_role("link", name="Confirmer").click()
+    page.get_by_role("button", name="Confirmer").click()
+    # The director opens the review mail, then the Approve link: a page, nothing changes
+    _open_mail(page, _mail(local_stack, "director@example.org", "Recrutement : la police"))
+    page.get_by_role("link", name="Approuver").click()
+    assert page.get_by_role("button", name="Approuver").is_visible()
+    assert _status(local_stack, text) == "PENDING"
+    # Pressing Approve reaches the quorum of one
+    page.get_by_role("button", name="Approuver").click()
+    assert page.get_by_text("Le quorum est atteint").is_visible()
+    assert _status(local_stack, text) == "APPROVED"
+    assert _mail(local_stack, "agent.moreau@example.org", "Publication approuvée")
+
+
+def test_an_approver_rejects_and_the_reason_reaches_the_proposer(
+    page: Any, local_stack: RunningStack
+) -> None:
+    text = "Affaire résolue : deux interpellations après les cambriolages du quartier nord."
+    _propose(page, local_stack, text, "agent.petit@example.org", kind="solved_case")
+    _open_mail(page, _mail(local_stack, "agent.petit@example.org", "Confirmez"))
+    page.get_by_role("link", name="Confirmer").click()
+    page.get_by_role("button", name="Confirmer").click()
+    _open_mail(page, _mail(local_stack, "deputy1@example.org", "Affaire résolue : deux"))
+    page.get_by_role("link", name="Rejeter").click()
+    page.get_by_label("Motif du rejet").fill("L'enquête est encore en cours : rien avant le procès.")
+    page.get_by_role("button", name="Rejeter").click()
+    assert page.get_by_text("La proposition est rejetée").is_visible()
+    assert _status(local_stack, text) == "REJECTED"
+    notice = _mail(local_stack, "agent.petit@example.org", "Publication rejetée")
+    assert "L'enquête est encore en cours : rien avant le procès." in notice["text"]
