@@ -41,6 +41,10 @@ class Settings(BaseModel):
     publish_cap: int = 3
     publish_spacing_seconds: int = 180
     local_timeline_path: str = ""
+    # Proposals by email: the address colleagues write to, and where SES keeps each raw message.
+    submission_address: str = ""
+    inbound_mail_prefix: str = "inbound-mail/"
+    publish_function_name: str = ""  # set for the API function: urgent posts invoke it at once
 
     @field_validator("public_base_url")
     @classmethod
@@ -110,6 +114,9 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
             publish_cap=int(env.get("PUBLISH_CAP", "3")),
             publish_spacing_seconds=int(env.get("PUBLISH_SPACING_SECONDS", "180")),
             local_timeline_path=env.get("LOCAL_TIMELINE_PATH", ""),
+            submission_address=env.get("SUBMISSION_ADDRESS", ""),
+            inbound_mail_prefix=env.get("INBOUND_MAIL_PREFIX", "inbound-mail/"),
+            publish_function_name=env.get("PUBLISH_FUNCTION_NAME", ""),
         )
     except (ValueError, KeyError) as error:
         raise ConfigurationError(f"postdesk is misconfigured: {error}") from error

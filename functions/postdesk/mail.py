@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from typing import TYPE_CHECKING, Protocol
 
 import boto3
@@ -42,7 +42,8 @@ class SesMailer:
         message = MIMEMultipart("alternative")
         message["From"] = formataddr(("postdesk", self._sender))
         message["To"] = ", ".join(mail.to)
-        message["Subject"] = Header(mail.subject, "utf-8")
+        message["Subject"] = Header(mail.subject, "utf-8")  # type: ignore[assignment]
+        message["Date"] = formatdate(usegmt=True)
         message["Message-ID"] = make_msgid(domain=self._sender.rpartition("@")[2] or None)
         message.attach(MIMEText(mail.text, "plain", "utf-8"))
         message.attach(MIMEText(mail.html, "html", "utf-8"))

@@ -27,6 +27,7 @@ from postdesk.domain.states import FINAL_STATES, Status, check_transition
 from postdesk.errors import Conflict, LinkAlreadyUsed, NotFound
 from postdesk.mail import Mail
 from postdesk.table import (
+    CLAIMED_PK,
     DUE_PK,
     OPEN_PK,
     OUTBOX_PK,
@@ -83,6 +84,11 @@ def _to_item(proposal: Proposal) -> ProposalItem:
         approvals=set(proposal.approvals) or None,
         approved_at=proposal.approved_at,
         edited_by=proposal.edited_by,
+        run_id=proposal.run_id,
+        claimed_at=proposal.claimed_at,
+        post_id=proposal.post_id,
+        post_url=proposal.post_url,
+        published_at=proposal.published_at,
     )
 
 
@@ -117,6 +123,11 @@ def _from_item(item: ProposalItem) -> Proposal:
         approvals=frozenset(item.approvals or ()),
         approved_at=item.approved_at,
         edited_by=item.edited_by,
+        run_id=item.run_id,
+        claimed_at=item.claimed_at,
+        post_id=item.post_id,
+        post_url=item.post_url,
+        published_at=item.published_at,
     )
 
 
@@ -224,17 +235,34 @@ class ProposalStore:
     def __init__(self, table_name: str, region: str | None = None) -> None:
         bind_table(table_name, region)
         self._region = region
+        self._transactions: Connection | None = None
 
     def _connection(self) -> Connection:
-        return Connection(region=self._region)
+        # One connection for the store's transactions: each new one builds a botocore client (~0.1 s).
+        if self._transactions is None:
+            self._transactions = Connection(region=self._region)
+        return self._transactions
 
-    def create(self, proposal: Proposal, audit: AuditEntry, mails: Sequence[OutboxItem] = ()) -> None:
-        """Store a new proposal, its first audit line and the mails it owes together, or nothing."""
+    def create(
+        self,
+        proposal: Proposal,
+        audit: AuditEntry,
+        mails: Sequence[OutboxItem] = (),
+        extra: Sequence[Model] = (),
+    ) -> None:
+        """Store a new proposal, its first audit line and the mails it owes together, or nothing.
+
+        `extra` items are written in the same transaction, each on the condition that it does not
+        exist yet (a proposal by email: the record of its mail's message id, so a mail delivered
+        twice creates one proposal)."""
         with TransactWrite(connection=self._connection()) as transaction:
             transaction.save(_to_item(proposal), condition=ProposalItem.pk.does_not_exist())
             transaction.save(_audit_item(audit), condition=AuditItem.pk.does_not_exist())
             for item in mails:
                 transaction.save(item, condition=OutboxItem.pk.does_not_exist())
+            for record in extra:
+                key: Any = getattr(type(record), "pk")  # noqa: B009 - every model of the table has a pk
+                transaction.save(record, condition=key.does_not_exist())
 
     def get(self, proposal_id: str) -> Proposal:
         try:
@@ -252,9 +280,11 @@ class ProposalStore:
         changes: dict[str, Any] | None = None,
         extra: Sequence[Model] = (),
         now: datetime,
+        condition: Any = None,
     ) -> Proposal:
         """Move `proposal` from the state it was read in to `target`, recording the link's one use.
 
+        `condition` narrows the write further (the morning run: only while its own claim holds).
         Raises LinkAlreadyUsed if the link already acted, Conflict if someone else moved the
         proposal first (its message names the state it is in now)."""
         check_transition(proposal.status, target)
@@ -271,11 +301,13 @@ class ProposalStore:
             actions.append(attribute.remove() if empty else attribute.set(value))
         try:
             with TransactWrite(connection=self._connection()) as transaction:
+                unchanged = (ProposalItem.status == proposal.status.value) & (
+                    ProposalItem.version == proposal.version
+                )
                 transaction.update(
                     item,
                     actions=actions,
-                    condition=(ProposalItem.status == proposal.status.value)
-                    & (ProposalItem.version == proposal.version),
+                    condition=unchanged if condition is None else unchanged & condition,
                 )
                 if link_use is not None:
                     transaction.save(
@@ -443,6 +475,21 @@ class ProposalStore:
                 return False
             raise
         return True
+
+    def due(self, until: datetime) -> list[Proposal]:
+        """Approved proposals due by `until`, from the sparse `due` index: one query whatever the
+        table holds (the index holds approved posts only)."""
+        return self._due_partition(DUE_PK, until)
+
+    def claims(self, until: datetime) -> list[Proposal]:
+        """Posts claimed by a run at or before `until` and not yet recorded (the same index, the
+        partition of claims)."""
+        return self._due_partition(CLAIMED_PK, until)
+
+    def _due_partition(self, partition: str, until: datetime) -> list[Proposal]:
+        # due_sk is "<ISO time>#<id>": "~" sorts after every character of an id.
+        bound = f"{until.astimezone(UTC).isoformat()}#~"
+        return [_from_item(item) for item in ProposalItem.due.query(partition, ProposalItem.due_sk <= bound)]
 
     def open_proposals(self) -> list[Proposal]:
         """Proposals still in play, from the sparse `open` index (no scan)."""

@@ -144,6 +144,11 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
             )
         )
         outbox.deliver(services, owed)
+        if after.urgent and services.publish_now is not None:  # a call for witnesses does not wait
+            try:
+                services.publish_now(after.id)
+            except Exception:  # approved all the same: the morning run publishes it
+                logger.exception("urgent publish not started", extra={"proposal_id": after.id})
     return Outcome(after, "approved_final" if approved_now else "approved_vote", approved_now)
 
 

@@ -5,6 +5,7 @@ Nothing here runs at import time, so tests can point the environment at moto bef
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -15,6 +16,7 @@ from postdesk.mail import Mailer, SesMailer
 from postdesk.media import MediaStore
 from postdesk.proposal_store import ProposalStore
 from postdesk.signing_keys import load_signing_keys
+from postdesk.urgent import publish_now_hook
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -34,6 +36,10 @@ class Services:
     media: MediaStore
     signing_keys: Callable[[], SigningKeys]
     clock: Callable[[], datetime] = field(default=_utc_now)
+    # Publish one approved urgent post now (the publish function, invoked asynchronously); None: wait
+    # for the morning run.
+    publish_now: Callable[[str], None] | None = None
+    sleep: Callable[[float], None] = field(default=time.sleep)  # the morning run's spacing and backoff
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +52,7 @@ def get_services() -> Services:
         mailer=SesMailer(settings.sender_address),
         media=MediaStore(settings.media_bucket),
         signing_keys=lambda: load_signing_keys(settings.signing_keys_secret),
+        publish_now=publish_now_hook(settings),
     )
 
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
+
+from pynamodb.models import Model
 
 from postdesk import outbox, outgoing_mail
 from postdesk.domain.links import LinkClaims, verify
@@ -19,13 +23,23 @@ from postdesk.web.i18n import strings
 
 
 def submit_proposal(
-    services: Services, draft: ProposalDraft, *, source: str, language: str, via: str
+    services: Services,
+    draft: ProposalDraft,
+    *,
+    source: str,
+    language: str,
+    via: str,
+    proposal_id: str | None = None,
+    extra: Sequence[Model] = (),
 ) -> Proposal:
     """Store the proposal (images first, then the item with the confirmation mail it owes), then send
-    that mail. The proposal is stored before anyone is told; a mail that fails stays owed."""
+    that mail. The proposal is stored before anyone is told; a mail that fails stays owed.
+
+    `extra` items are stored in the same conditional write (a proposal by email: its mail's record,
+    keyed on the message id, which needs the proposal's id chosen beforehand)."""
     settings = services.settings
     now = services.clock()
-    proposal_id = uuid.uuid4().hex
+    proposal_id = proposal_id or uuid.uuid4().hex
     images: list[StoredImage] = []
     for number, upload in enumerate(draft.images, start=1):
         content_type = sniff_image_type(upload.data) or upload.content_type
@@ -56,7 +70,7 @@ def submit_proposal(
     )
     owed = [outbox_item(outgoing_mail.confirmation(services, proposal), proposal_id, now)]
     services.store.create(
-        proposal, AuditEntry(proposal_id, now, draft.proposer_email, "submitted", 1, via), owed
+        proposal, AuditEntry(proposal_id, now, draft.proposer_email, "submitted", 1, via), owed, extra
     )
     logger.info("proposal submitted", extra={"proposal_id": proposal_id, "kind": draft.kind.value})
     outbox.deliver(services, owed)
@@ -80,9 +94,22 @@ def open_link(services: Services, token: str) -> OpenedLink:
     return OpenedLink(claims, proposal)
 
 
-def confirm_proposal(services: Services, opened: OpenedLink) -> Proposal:
+@dataclass(frozen=True)
+class Completion:
+    """What a confirmation page asked for (a proposal by email: the kind, dates, alt texts...): the
+    proposal as completed, and the attribute changes that make it so."""
+
+    proposal: Proposal
+    changes: dict[str, Any]
+
+
+def confirm_proposal(
+    services: Services, opened: OpenedLink, completion: Completion | None = None
+) -> Proposal:
     """The proposer proves the mailbox is theirs: AWAITING_CONFIRMATION -> PENDING, once; then the
-    approvers get their review mails and the proposer a receipt with a Withdraw link."""
+    approvers get their review mails and the proposer a receipt with a Withdraw link.
+
+    A `completion` is written in the same conditional write that confirms."""
     claims, proposal = opened.claims, opened.proposal
     if claims.action != outgoing_mail.CONFIRM or claims.actor != proposal.proposer_email:
         raise InvalidLink("this link is not a confirmation link for this proposal")
@@ -104,7 +131,8 @@ def confirm_proposal(services: Services, opened: OpenedLink) -> Proposal:
             raise Conflict("this proposal was already confirmed")
         raise Conflict(f"this proposal can no longer be confirmed: it is {proposal.status.value}")
     t = strings(proposal.language)
-    confirmed = Proposal(**{**proposal.__dict__, "status": Status.PENDING})
+    completed = completion.proposal if completion is not None else proposal
+    confirmed = Proposal(**{**completed.__dict__, "status": Status.PENDING})
     mails = [
         outgoing_mail.to_proposer(
             services, confirmed, "mail_pending_subject", [t["mail_pending_body"]], withdraw=True
@@ -117,10 +145,11 @@ def confirm_proposal(services: Services, opened: OpenedLink) -> Proposal:
         Status.PENDING,
         AuditEntry(proposal.id, now, claims.actor, "confirmed", proposal.version, via),
         link_use=LinkUse(claims.link_id, claims.actor, outgoing_mail.CONFIRM),
+        changes=completion.changes if completion is not None else None,
         extra=owed,
         now=now,
     )
     services.media.mark_confirmed([image.key for image in proposal.images])
     logger.info("proposal confirmed", extra={"proposal_id": proposal.id})
     outbox.deliver(services, owed)
-    return proposal
+    return confirmed if completion is not None else proposal

@@ -23,6 +23,9 @@ from pynamodb.models import Model
 
 PROPOSAL_SK = "PROPOSAL"
 DUE_PK = "DUE"
+# A claimed post moves from the DUE partition of the `due` index to this one (due_sk = claim time), so
+# that a later run finds claims older than the lease with one query, never a Scan.
+CLAIMED_PK = "CLAIMED"
 OPEN_PK = "OPEN"
 
 
@@ -93,6 +96,11 @@ class ProposalItem(Model):
     open_pk = UnicodeAttribute(null=True)
     open_sk = UnicodeAttribute(null=True)
     ttl = NumberAttribute(null=True)
+    run_id = UnicodeAttribute(null=True)  # the morning run holding the claim
+    claimed_at = UTCDateTimeAttribute(null=True)
+    post_id = UnicodeAttribute(null=True)
+    post_url = UnicodeAttribute(null=True)
+    published_at = UTCDateTimeAttribute(null=True)
     due = DueIndex()
     open = OpenIndex()
 
@@ -190,6 +198,52 @@ class RunItem(Model):
     ttl = NumberAttribute(null=True)
 
 
+INBOUND_SK = "INBOUND"
+EMAIL_ORIGIN_SK = "EMAIL"
+
+
+def inbound_pk(message_id: str) -> str:
+    return f"INBOUND#{message_id}"
+
+
+class InboundMailItem(Model):
+    """What became of one received mail, keyed on SES's message id. Written once, with a condition
+    (with the proposal it created, or with the reply it owes), so that a second delivery of the same
+    mail finds it and creates nothing."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)  # INBOUND#<SES message id>
+    sk = UnicodeAttribute(range_key=True)  # INBOUND
+    message_id = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    outcome = UnicodeAttribute()  # accepted | refused
+    reason = UnicodeAttribute()  # a code: accepted, spam, not_authenticated, sender_not_allowed...
+    detail = UnicodeAttribute(default="")
+    sender = UnicodeAttribute(default="")  # the From address
+    envelope_sender = UnicodeAttribute(default="")
+    subject = UnicodeAttribute(default="")
+    raw_key = UnicodeAttribute(default="")  # where the raw message is kept in the media bucket
+    proposal_id = UnicodeAttribute(default="")
+    replied = BooleanAttribute(default=False)
+
+
+class EmailOriginItem(Model):
+    """Where a proposal made by email came from, and what its confirmation page must ask for."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)  # PROPOSAL#<id>
+    sk = UnicodeAttribute(range_key=True)  # EMAIL
+    message_id = UnicodeAttribute()
+    subject = UnicodeAttribute(default="")
+    received_at = UTCDateTimeAttribute()
+    kind_from_subject = BooleanAttribute(default=False)
+    ignored_attachments = ListAttribute(of=UnicodeAttribute, default=list)
+
+
 def vote_sk(version: int, approver: str) -> str:
     return f"VOTE#{version:06d}#{approver}"
 
@@ -202,6 +256,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     VersionItem,
     OutboxItem,
     RunItem,
+    InboundMailItem,
+    EmailOriginItem,
 )
 
 

@@ -6,6 +6,7 @@ import base64
 import copy
 import json
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -234,3 +235,19 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         yield stack
     reset_services()
     parameters.clear_caches()
+
+
+@pytest.fixture
+def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
+    """DynamoDB applies each write atomically; moto, in threads, does not: give it that one guarantee."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("transact_write_items", "update_item", "put_item", "delete_item"):
+        original = getattr(DynamoDBBackend, name)
+
+        def atomic(self, *args, __original=original, **kwargs):  # type: ignore[no-untyped-def]
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, atomic)

@@ -187,22 +187,6 @@ def test_a_removed_approvers_links_stop_working(stack: Stack, monkeypatch: pytes
     assert stack.proposal(proposal_id).status.value == "PENDING"
 
 
-@pytest.fixture
-def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies each write atomically; moto, in threads, does not: give it that one guarantee."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("transact_write_items", "update_item", "put_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
-
-        def atomic(self, *args, __original=original, **kwargs):  # type: ignore[no-untyped-def]
-            with lock:
-                return __original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, atomic)
-
-
 @pytest.mark.usefixtures("atomic_dynamodb")
 def test_two_approvers_pressing_at_once_both_count_and_one_transition_happens(stack: Stack) -> None:
     proposal_id = pending_proposal(stack, kind="solved_case")

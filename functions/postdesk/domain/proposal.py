@@ -68,6 +68,12 @@ class Proposal:
     approvals: frozenset[str] = frozenset()
     approved_at: datetime | None = None
     edited_by: str | None = None
+    # Set by the morning run: the run holding the claim and since when, then where the post went.
+    run_id: str | None = None
+    claimed_at: datetime | None = None
+    post_id: str | None = None
+    post_url: str | None = None
+    published_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.CHANGES_REQUESTED: frozenset({S.PENDING, S.WITHDRAWN, S.EXPIRED}),
     # A person resolves these from the alert mail: published after all, publish again, or abandon.
     S.NEEDS_RECONCILE: frozenset({S.PUBLISHED, S.APPROVED, S.FAILED}),
-    S.FAILED: frozenset({S.APPROVED}),
+    # Abandoning a failed post keeps it FAILED: the decision is what changes (and is audited).
+    S.FAILED: frozenset({S.APPROVED, S.FAILED}),
     S.PUBLISHED: frozenset(),
     S.REJECTED: frozenset(),
     S.WITHDRAWN: frozenset(),

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
 
-from postdesk import outgoing_mail, review, submission
+from postdesk import outgoing_mail, resolution, review, submission
 from postdesk.domain.links import LinkClaims
 from postdesk.domain.proposal import AuditEntry, Proposal
 from postdesk.domain.review_rules import SelfApproval, check_approver
@@ -19,6 +19,7 @@ from postdesk.domain.states import Status
 from postdesk.errors import InvalidLink, InvalidProposal, StaleVersion
 from postdesk.services import Services
 from postdesk.submission import OpenedLink
+from postdesk.web.emailed_confirmation import EmailedConfirmation, is_emailed
 from postdesk.web.i18n import strings
 from postdesk.web.pages import PAGE_HEADERS, field_errors, html, message_page
 from postdesk.web.render import render
@@ -28,6 +29,7 @@ _FIELDS = {
     outgoing_mail.REJECT: ("reason", "reason"),
     outgoing_mail.REQUEST_CHANGES: ("comment", "comment"),
     outgoing_mail.EDIT: ("text", "new_text"),
+    resolution.MARK_PUBLISHED: ("url", "post_url"),
 }
 
 
@@ -51,7 +53,15 @@ class LinkPages:
                 return self._message(
                     self.t["confirmed_title"], [self.t["already_confirmed"]], opened.proposal
                 )
+            if is_emailed(opened.proposal):  # asks for what the mail could not say
+                return EmailedConfirmation(self).show(opened)
             return self._form(opened, "confirm")
+        if action in resolution.RESOLUTION_ACTIONS:  # settling a post the morning run could not
+            try:
+                resolution.check_link(self.services, opened, acting=False)
+            except StaleVersion as error:
+                return self._message(self.t["version_stale_title"], [error.message], opened.proposal, 409)
+            return self._form(opened, action)
         try:
             review.check_link(self.services, opened, acting=False)
         except SelfApproval as error:
@@ -109,6 +119,8 @@ class LinkPages:
         action = opened.claims.action
         services = self.services
         if action == outgoing_mail.CONFIRM:
+            if is_emailed(opened.proposal):
+                return EmailedConfirmation(self).act(opened, form)
             proposal = submission.confirm_proposal(services, opened)
             return self._message(self.t["confirmed_title"], [self.t["confirmed_body"]], proposal)
         try:
@@ -122,6 +134,8 @@ class LinkPages:
                 outcome = review.edit(services, opened, form.get("text"))
             elif action == outgoing_mail.WITHDRAW:
                 outcome = review.withdraw(services, opened)
+            elif action in resolution.RESOLUTION_ACTIONS:
+                outcome = resolution.resolve(services, opened, form)
             else:
                 raise InvalidLink("this link does not perform an action")
         except InvalidProposal as error:
@@ -199,5 +213,3 @@ def audit_csv(entries: list[AuditEntry]) -> str:
         row = _audit_row(entry)
         writer.writerow([spreadsheet_safe(row[column]) for column in AUDIT_COLUMNS])
     return out.getvalue()
-
-

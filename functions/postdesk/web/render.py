@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from postdesk.domain import counting
 from postdesk.domain.kinds import LABELS, Kind
 from postdesk.domain.proposal import Proposal
 from postdesk.web.i18n import pick_language, strings
 
+if TYPE_CHECKING:
+    from jinja2 import Environment
+
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
+    # Imported on first render, not at cold start: most invocations render nothing.
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     return Environment(
         loader=PackageLoader("postdesk", "web/templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),

@@ -1,0 +1,175 @@
+"""The Lambda package as `sam build` makes it (arm64, python3.12): its unzipped size per function, its
+biggest parts, and the absence of what only tests and the local stack need."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.lambda_functions import FUNCTIONS_DIR, ROOT, TEMPLATE, declared_functions
+from benchmarks.report import MeasurementFailed, Section, progress, table
+
+# Test and local-stack tools: never in what Lambda runs (the `local` and `dev` extras hold them).
+NEVER_SHIPPED = (
+    "moto",
+    "pytest",
+    "_pytest",
+    "aiosmtpd",
+    "playwright",
+    "responses",
+    "hypothesis",
+    "cfnlint",
+    "cfn_lint",
+    "mypy",
+    "samcli",
+)
+BIGGEST = 8
+BUILD_TIMEOUT = 300
+MB = 1024 * 1024
+
+
+def sam_executable() -> str | None:
+    """The Makefile's SAM (.venv-sam), else `sam` on PATH."""
+    local = ROOT / ".venv-sam" / "bin" / "sam"
+    return str(local) if local.exists() else shutil.which("sam")
+
+
+def _build_environment() -> dict[str, str]:
+    # SAM's pip builder looks for `python3.12` on PATH: this interpreter's directory comes first.
+    here = str(Path(sys.executable).parent)
+    return {**os.environ, "PATH": f"{here}{os.pathsep}{os.environ.get('PATH', '')}", "SAM_CLI_TELEMETRY": "0"}
+
+
+def sam_build(sam: str, build_dir: Path) -> dict[str, Path]:
+    """{function logical id: its build directory}."""
+    done = subprocess.run(
+        [sam, "build", "--template-file", str(TEMPLATE), "--build-dir", str(build_dir)],
+        cwd=ROOT,
+        env=_build_environment(),
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = " | ".join((done.stderr or done.stdout).strip().splitlines()[-3:])
+        raise MeasurementFailed(f"sam build failed: {tail}")
+    built = {f.logical_id: build_dir / f.logical_id for f in declared_functions()}
+    missing = [name for name, path in built.items() if not path.is_dir()]
+    if missing:
+        raise MeasurementFailed(f"sam build made no directory for {', '.join(missing)}")
+    return built
+
+
+def pip_build(build_dir: Path) -> dict[str, Path]:
+    """What sam build would make, without SAM: the runtime requirements for arm64 plus the package."""
+    target = build_dir / "package"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-compile",  # as sam build: no .pyc in the package
+            "--target",
+            str(target),
+            "--platform",
+            "manylinux2014_aarch64",
+            "--only-binary=:all:",
+            "--python-version",
+            "3.12",
+            "-r",
+            str(FUNCTIONS_DIR / "requirements.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = " | ".join(done.stderr.strip().splitlines()[-3:])
+        raise MeasurementFailed(f"pip install --target failed: {tail}")
+    shutil.copytree(
+        FUNCTIONS_DIR / "postdesk", target / "postdesk", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+    )
+    return {"every function (pip fallback)": target}
+
+
+def size_of(path: Path) -> int:
+    if path.is_file() or path.is_symlink():
+        return path.lstat().st_size
+    total = 0
+    for folder, _, files in os.walk(path):
+        total += sum((Path(folder) / name).lstat().st_size for name in files)
+    return total
+
+
+def distribution_name(entry: str) -> str:
+    """`pytest_socket-0.7.0.dist-info` -> `pytest_socket`; `six.py` -> `six`; `moto` -> `moto`."""
+    name = entry.split("-", 1)[0] if entry.endswith((".dist-info", ".data", ".egg-info")) else entry
+    return name.removesuffix(".py").lower().replace("-", "_")
+
+
+def never_shipped(package_dir: Path) -> list[str]:
+    found = set()
+    for entry in os.listdir(package_dir):
+        name = distribution_name(entry)
+        if name in NEVER_SHIPPED or name.startswith("pytest"):
+            found.add(name)
+    return sorted(found)
+
+
+def biggest(package_dir: Path) -> list[tuple[str, int]]:
+    parts = [
+        (entry.name, size_of(entry))
+        for entry in package_dir.iterdir()
+        if not entry.name.endswith((".dist-info", ".data"))
+    ]
+    return sorted(parts, key=lambda part: part[1], reverse=True)[:BIGGEST]
+
+
+def measure(section: Section) -> None:
+    with tempfile.TemporaryDirectory(prefix="postdesk-bench-build-") as scratch:
+        sam = sam_executable()
+        built: dict[str, Path] | None = None
+        if sam is not None:
+            progress("package: sam build (arm64, python3.12)")
+            try:
+                built = sam_build(sam, Path(scratch) / "sam")
+                section.say(
+                    "built with: sam build --template-file template.yaml (arm64, python3.12, no container)"
+                )
+            except (MeasurementFailed, subprocess.TimeoutExpired) as error:
+                section.say(f"sam build did not work here ({error}); falling back to pip --target")
+        else:
+            section.say("no SAM CLI (.venv-sam/bin/sam or sam on PATH); falling back to pip --target")
+        if built is None:
+            progress("package: pip install --target for manylinux2014_aarch64")
+            built = pip_build(Path(scratch) / "pip")
+            section.say(
+                "built with: pip install --target --platform manylinux2014_aarch64 + functions/postdesk"
+            )
+        rows = [["function", "unzipped (Lambda's limit: 250 MB)"]]
+        for name, path in built.items():
+            rows.append([name, f"{size_of(path) / MB:.1f} MB"])
+            for unwanted in never_shipped(path):
+                section.fail(f"{name}'s package holds {unwanted}, which only tests or the local stack need")
+        for line in table(rows):
+            section.say(line)
+        first = next(iter(built.values()))
+        section.say(
+            "biggest parts: " + ", ".join(f"{name} {size / MB:.1f} MB" for name, size in biggest(first))
+        )
+        local_stack = first / "postdesk" / "local_stack"
+        if local_stack.is_dir():
+            section.say(
+                f"note: postdesk/local_stack/ ({size_of(local_stack) / 1024:.0f} KB of source, used only by "
+                "`postdesk local`) ships too, as part of the one CodeUri"
+            )
+        if not section.failures:
+            section.say(f"absent, as they must be: {', '.join(NEVER_SHIPPED)}")

@@ -1,0 +1,141 @@
+"""moto's whole state pickled when its server stops cleanly, so that a restart does not replay history.
+
+Replaying is not enough on its own: moto answers a request in a few milliseconds, and a DynamoDB
+transaction costs it a copy of the whole table, so replaying every request ever made grows without
+bound and soon breaks `make run`'s five seconds. A snapshot records how much of the recording it
+covers: a start restores it and replays only what was recorded after it, which after a clean stop is
+nothing, and after a crash is what the crash would otherwise have lost.
+
+A snapshot is only used by the same moto and Python that wrote it; any other, or an unreadable one, is
+ignored and the whole recording replayed instead. It is a pickle: the stack loads only the one it wrote
+in its own state directory. Runs in the moto child process only."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import pickle
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
+
+log = logging.getLogger("local_stack.moto_snapshot")
+
+FORMAT = 1
+
+
+def _runtime() -> dict[str, Any]:
+    import moto
+
+    return {"format": FORMAT, "moto": moto.__version__, "python": list(sys.version_info[:2])}
+
+
+def _private_key(pem: bytes) -> PrivateKeyTypes:
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_pem_private_key(pem, password=None)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles moto's keys (some backends keep a cryptography private key, which does not pickle) as PEM."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._key_types = (
+            rsa.RSAPrivateKey,
+            ec.EllipticCurvePrivateKey,
+            dsa.DSAPrivateKey,
+            ed25519.Ed25519PrivateKey,
+            ed448.Ed448PrivateKey,
+        )
+
+    def reducer_override(self, obj: Any) -> Any:
+        if isinstance(obj, self._key_types):
+            from cryptography.hazmat.primitives import serialization
+
+            pem = obj.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            return _private_key, (pem,)
+        return NotImplemented
+
+
+def _pickle(state: dict[str, Any]) -> bytes:
+    """The state pickled, or an error naming the backend that cannot be."""
+    buffer = io.BytesIO()
+    try:
+        _Pickler(buffer).dump(state)
+    except Exception as error:
+        for service, accounts in state["backends"].items():
+            try:
+                _Pickler(io.BytesIO()).dump(accounts)
+            except Exception:
+                raise TypeError(f"moto's {service} backend cannot be pickled: {error}") from error
+        raise
+    return buffer.getvalue()
+
+
+def take_snapshot(snapshot: Path, covers: int) -> None:
+    """Pickle every backend moto has in use, with the size of the recording it reflects."""
+    from moto.core.base_backend import BackendDict
+
+    in_use: list[Any] = vars(BackendDict)["_instances"]  # the backends moto has handed out
+    backends = {
+        backend_dict.service_name: {account: dict(regions) for account, regions in backend_dict.items()}
+        for backend_dict in in_use
+    }
+    state = {**_runtime(), "covers": covers, "backends": backends}
+    data = _pickle(state)
+    temporary = snapshot.with_name(snapshot.name + ".new")
+    with temporary.open("wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.replace(temporary, snapshot)
+
+
+def restore_snapshot(snapshot: Path, recording_size: int) -> int | None:
+    """Put the snapshot's backends back into moto and answer the recording offset it covers, or None
+    (moto untouched) when there is no usable snapshot."""
+    if not snapshot.exists():
+        return None
+    try:
+        with snapshot.open("rb") as file:
+            state: dict[str, Any] = pickle.load(file)  # noqa: S301 - our own file, see the docstring
+    except Exception as error:
+        log.warning("the snapshot %s is unreadable (%s): replaying the whole recording", snapshot, error)
+        return None
+    runtime = _runtime()
+    if {key: state.get(key) for key in runtime} != runtime:
+        log.warning("the snapshot was written by %s, not %s: replaying the whole recording", state, runtime)
+        return None
+    covers = int(state["covers"])
+    if covers > recording_size:
+        log.warning("the recording is shorter than the snapshot says: replaying the whole recording")
+        return None
+    from moto.backends import get_backend
+
+    restored: list[tuple[Any, str, str, Any]] = []
+    try:
+        for service, accounts in state["backends"].items():
+            backend_dict = get_backend(service)
+            restored.extend(
+                (backend_dict, account, region, backend)
+                for account, regions in accounts.items()
+                for region, backend in regions.items()
+            )
+    except Exception as error:
+        log.warning("the snapshot names a backend moto does not have (%s): replaying everything", error)
+        return None
+    for backend_dict, account, region, backend in restored:
+        backend_dict[account][region] = backend
+    return covers

@@ -1,0 +1,195 @@
+"""The whole local stack, started and stopped as one: moto, the handlers' environment, the gateway and its
+console. `postdesk local` and the tests use it the same way."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from postdesk.local_stack.aws import LOG_FILE, RECORDING_FILE, LocalAws
+from postdesk.local_stack.console import PREFIX, Console
+from postdesk.local_stack.console_pages import OUTBOX, add_console_pages
+from postdesk.local_stack.environment import (
+    DUMMY_CREDENTIALS,
+    LOCAL_TIMELINE_FILE,
+    REAL_CREDENTIAL_NAMES,
+    apply_environment,
+    handler_environment,
+)
+from postdesk.local_stack.gateway import Gateway
+from postdesk.local_stack.inbound_mail import LocalInboundMail, start_inbound_mail
+from postdesk.local_stack.lambda_function import FunctionSettings, InProcessFunction
+from postdesk.local_stack.moto_process import SNAPSHOT_FILE
+from postdesk.local_stack.publish_console import add_publish_console
+from postdesk.local_stack.template_resources import LocalNames, binary_media_types, load_template
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+log = logging.getLogger("local_stack.stack")
+
+
+class LocalStack:
+    def __init__(
+        self,
+        *,
+        state_dir: Path = Path(".local"),
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        aws_port: int = 4566,
+        reset: bool = False,
+        handler: str | None = None,
+        template_path: Path | None = None,
+        warm: bool = True,
+        smtp_port: int | None = None,
+    ) -> None:
+        self.state_dir = state_dir
+        self.host = host
+        self.port = port
+        self.reset = reset
+        self.handler = handler
+        self.template_path = template_path
+        self.warm = warm
+        self.smtp_port = smtp_port  # None: no SMTP port (POST /_local/inbound still takes mail)
+        self.inbound: LocalInboundMail | None = None
+        self.aws = LocalAws(state_dir, port=aws_port)
+        self.console = Console()
+        self.gateway: Gateway | None = None
+        self.function: InProcessFunction | None = None
+        self.environment: dict[str, str] = {}
+        self.created_resources = False
+        self.ready_seconds = 0.0
+        self._saved_environment: dict[str, str | None] = {}
+
+    @property
+    def url(self) -> str:
+        if self.gateway is None:
+            raise RuntimeError("the local stack is not started")
+        return self.gateway.url
+
+    @property
+    def console_url(self) -> str:
+        return f"{self.url}{PREFIX}"
+
+    @property
+    def outbox_url(self) -> str:
+        return f"{self.url}{OUTBOX}"
+
+    def reset_state(self) -> None:
+        """Forget the recorded AWS state and the local timeline; only the stack's own files are removed."""
+        for name in (RECORDING_FILE, SNAPSHOT_FILE, LOG_FILE, LOCAL_TIMELINE_FILE):
+            (self.state_dir / name).unlink(missing_ok=True)
+
+    def start(self) -> LocalStack:
+        started = time.monotonic()
+        self.console = Console()
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        if self.reset:
+            self.reset_state()
+        template = load_template(self.template_path)
+        settings = FunctionSettings.from_template(template)
+        if self.handler:
+            settings = replace(settings, handler=self.handler)
+        function = self.function = InProcessFunction(settings)
+        endpoint = self.aws.start()
+        try:
+            self.gateway = Gateway(
+                function,
+                self.console,
+                binary_media_types=binary_media_types(template),
+                host=self.host,
+                port=self.port,
+            )
+            defaults = handler_environment(
+                aws_endpoint=endpoint, public_base_url=self.gateway.url, state_dir=self.state_dir
+            )
+            self._save_environment([*defaults, *DUMMY_CREDENTIALS, *REAL_CREDENTIAL_NAMES])
+            self.environment = apply_environment(defaults)
+            _forget_cached_settings()
+            names = LocalNames(
+                table_name=self.environment["TABLE_NAME"],
+                media_bucket=self.environment["MEDIA_BUCKET"],
+                signing_keys_secret=self.environment["SIGNING_KEYS_SECRET"],
+            )
+            self.created_resources = self.aws.provision(template, names, self.environment["SENDER_ADDRESS"])
+            add_console_pages(
+                self.console,
+                aws_endpoint=endpoint,
+                dynamodb=self.aws.client("dynamodb"),
+                table_name=names.table_name,
+            )
+            add_publish_console(self.console, template=template, environment=self.environment)
+            self.inbound = start_inbound_mail(self, template)
+            self.gateway.start()
+        except BaseException:
+            self.stop()
+            raise
+        self.ready_seconds = time.monotonic() - started
+        if self.warm:
+            threading.Thread(target=_warm, args=(function,), name="handler-import", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """The gateway first, so that no request reaches a stopped moto; then moto; then the environment."""
+        if self.inbound is not None:  # no more mail in: its SMTP port, then its function
+            self.inbound.stop()
+            self.inbound = None
+        if self.gateway is not None:
+            self.gateway.stop()
+            self.gateway = None
+        if self.function is not None:
+            self.function.close()
+            self.function = None
+        self.aws.stop()
+        self._restore_environment()
+
+    def _save_environment(self, names: list[str]) -> None:
+        self._saved_environment = {name: os.environ.get(name) for name in names}
+
+    def _restore_environment(self) -> None:
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_environment = {}
+        _forget_cached_settings()
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def _forget_cached_settings() -> None:
+    """Settings are parsed once per process; a handler imported before this start must read them again."""
+    config = sys.modules.get("postdesk.config")
+    if config is not None:
+        config.get_settings.cache_clear()
+    services = sys.modules.get("postdesk.services")
+    if services is not None:  # adapters built during an earlier start talk to that start's moto
+        services.reset_services()
+
+
+def _warm(function: InProcessFunction) -> None:
+    """Import the handler now, as Lambda's init would, so that the first request does not wait for it."""
+    try:
+        function.load()
+    except Exception as error:
+        log.warning(
+            "the handler %s cannot be imported yet (%s); each request will try again",
+            function.settings.handler,
+            error,
+        )

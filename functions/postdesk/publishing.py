@@ -1,0 +1,513 @@
+"""The morning run: publish what is approved and due, oldest approval first, at most the cap, spaced out;
+and nothing at all when nothing is due, which is a normal day.
+
+Never twice. Each post is claimed by a conditional write (APPROVED -> PUBLISHING, with the run's id and
+the time of the claim) before it is posted, and recorded right after; a run that loses the claim to
+another leaves the post alone. A claim is a lease: one older than any run can live (Lambda's longest
+timeout) belongs to a run that died between posting and recording, and the next run settles it by
+reading the account's own posts since the claim, never by posting again. Whatever goes wrong leaves a
+state and a reason: the run stops on X's rate limit or a credentials refusal and leaves the rest
+approved; it tries a few times when X is down; a duplicate refusal, or not knowing, asks a person."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from postdesk import outbox, publishing_mail
+from postdesk.channels import (
+    ChannelDisabled,
+    ChannelError,
+    CredentialsMissing,
+    CredentialsRefused,
+    DuplicateContent,
+    ImageToPost,
+    Posted,
+    RateLimited,
+    Refused,
+    Unavailable,
+    open_channel,
+)
+from postdesk.domain import counting
+from postdesk.domain.proposal import AuditEntry, Proposal
+from postdesk.domain.states import Status
+from postdesk.errors import Conflict
+from postdesk.observability import logger, metrics
+from postdesk.proposal_store import due_key, outbox_item
+from postdesk.table import CLAIMED_PK, DUE_PK, ProposalItem
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from postdesk.channels import Channel
+    from postdesk.mail import Mail
+    from postdesk.services import Services
+
+# Lambda's longest timeout, and a margin: a claim older than this belongs to a run that is dead.
+CLAIM_LEASE = timedelta(seconds=900 + 60)
+# No post is claimed without this much time left for it (X's timeouts are 5 s + 20 s per attempt).
+POST_BUDGET_MS = 120_000
+ATTEMPT_BUDGET_MS = 30_000
+RETRY_DELAYS_SECONDS = (2.0, 8.0)  # three attempts in all when X is down or silent
+CLOCK_SKEW = timedelta(minutes=2)  # read the account's posts from a little before the claim
+ACTOR = "postdesk"
+
+
+def new_run_id(kind: str) -> str:
+    return f"{kind}-{uuid.uuid4().hex[:12]}"
+
+
+def no_deadline(seconds: int = 900) -> Callable[[], int]:
+    """The remaining time of a run outside Lambda (the command line), as Lambda counts it."""
+    deadline = time.monotonic() + seconds
+
+    def remaining_ms() -> int:
+        return max(0, int((deadline - time.monotonic()) * 1000))
+
+    return remaining_ms
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    dry_run: bool = False
+    skipped: bool = False  # a repeated delivery of the same scheduled run
+    published: list[dict[str, str]] = field(default_factory=list)
+    would_publish: list[dict[str, str]] = field(default_factory=list)
+    deferred: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    needs_reconcile: list[str] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+    stopped: str = ""  # why the run stopped before the end of its list
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class _Stop(Exception):
+    """Nothing more can go out in this run (rate limit, credentials, X down, time)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _Settled(Exception):
+    """This post's fate is decided (failed, or handed to a person): go on with the next."""
+
+
+def _expired(proposal: Proposal, now: datetime) -> bool:
+    return proposal.expires_at is not None and proposal.expires_at <= now
+
+
+def _oldest_approval_first(proposals: Sequence[Proposal]) -> list[Proposal]:
+    return sorted(proposals, key=lambda p: (p.approved_at or p.created_at, p.id))
+
+
+def _summary(proposal: Proposal) -> dict[str, str]:
+    approved = proposal.approved_at.isoformat() if proposal.approved_at else ""
+    return {"id": proposal.id, "text": proposal.text, "approved_at": approved, "kind": proposal.kind.value}
+
+
+def morning_run(
+    services: Services,
+    *,
+    run_id: str | None = None,
+    run_key: str | None = None,
+    dry_run: bool = False,
+    remaining_ms: Callable[[], int] | None = None,
+) -> RunReport:
+    """One morning run. `run_key` (the scheduled time) makes a repeated delivery do nothing;
+    `dry_run` says what would go out and changes nothing."""
+    started = time.monotonic()
+    run = _Run(services, run_id or new_run_id("run"), remaining_ms or no_deadline())
+    report = run.report
+    store = services.store
+    settings = services.settings
+    if dry_run:
+        now = services.clock()
+        due = store.due(now)
+        ready = _oldest_approval_first([p for p in due if not _expired(p, now)])
+        report.dry_run = True
+        report.would_publish = [_summary(p) for p in ready[: settings.publish_cap]]
+        report.deferred = [p.id for p in ready[settings.publish_cap :]]
+        report.expired = [p.id for p in due if _expired(p, now)]
+        return report
+    if run_key is not None and not store.claim_run("publish", run_key, services.clock()):
+        logger.info("this scheduled run already happened", extra={"run_key": run_key})
+        report.skipped = True
+        return report
+    outbox.deliver_owed(services)
+    now = services.clock()
+    due = store.due(now)
+    stale = store.claims(now - CLAIM_LEASE)
+    ready = []
+    for proposal in due:
+        if _expired(proposal, now):
+            run.expire(proposal)
+        else:
+            ready.append(proposal)
+    if ready or stale:
+        run.publish_all(_oldest_approval_first(ready), stale)
+    else:
+        logger.info("nothing is due: a normal day", extra={"run_id": run.run_id})
+    run.count(started)
+    return report
+
+
+def publish_urgent(
+    services: Services, proposal_id: str, *, remaining_ms: Callable[[], int] | None = None
+) -> RunReport:
+    """Publish one approved urgent post now, as its quorum is reached (the same claim as a morning
+    run, so a run at the same moment publishes it once); an embargoed one waits for the morning run."""
+    started = time.monotonic()
+    run = _Run(services, new_run_id("urgent"), remaining_ms or no_deadline())
+    proposal = services.store.get(proposal_id)
+    now = services.clock()
+    if proposal.status is not Status.APPROVED:
+        logger.info("urgent post not approved (any more)", extra={"proposal_id": proposal_id})
+    elif _expired(proposal, now):
+        run.expire(proposal)
+    elif proposal.not_before and proposal.not_before > now:
+        logger.info(
+            "urgent post under embargo: the morning run publishes it", extra={"proposal_id": proposal_id}
+        )
+    else:
+        run.publish_all([proposal], [])
+    run.count(started)
+    return run.report
+
+
+class _Run:
+    def __init__(self, services: Services, run_id: str, remaining_ms: Callable[[], int]) -> None:
+        self.services = services
+        self.store = services.store
+        self.run_id = run_id
+        self.remaining_ms = remaining_ms
+        self.report = RunReport(run_id)
+        self._alerted = False
+
+    # -- the run ---------------------------------------------------------------------------------
+    def publish_all(self, ready: list[Proposal], stale: list[Proposal]) -> None:
+        cap = self.services.settings.publish_cap
+        todo, over_cap = ready[:cap], ready[cap:]
+        self.report.deferred += [p.id for p in over_cap]
+        channel = self._open_channel()
+        if channel is None:
+            self.report.deferred += [p.id for p in todo]
+            return
+        try:
+            for proposal in stale:
+                try:
+                    self.settle_stale_claim(channel, proposal)
+                except _Settled:
+                    continue
+        except _Stop as stop:
+            self.report.stopped = stop.reason
+            self.report.deferred += [p.id for p in todo]
+            return
+        for index, proposal in enumerate(todo):
+            try:
+                self._make_time(first=index == 0)
+                self.publish(channel, proposal)
+            except _Stop as stop:
+                self.report.stopped = stop.reason
+                self.report.deferred += [p.id for p in todo[index:]]
+                logger.warning("the run stops", extra={"run_id": self.run_id, "reason": stop.reason})
+                return
+
+    def _open_channel(self) -> Channel | None:
+        settings = self.services.settings
+        try:
+            return open_channel(settings, clock=self.services.clock, sleep=self.services.sleep)
+        except ChannelDisabled as disabled:
+            logger.warning("publishing is off: nothing goes out", extra={"reason": disabled.message})
+            self.report.stopped = disabled.message
+        except CredentialsMissing as missing:
+            logger.error("no X credentials: nothing goes out", extra={"reason": missing.message})
+            self.report.stopped = missing.message
+            self.alert("mail_alert_no_channel", missing.message)
+        return None
+
+    def _make_time(self, *, first: bool) -> None:
+        """Posts are spaced out, within the time this run has left."""
+        spacing = 0 if first else self.services.settings.publish_spacing_seconds
+        if self.remaining_ms() < spacing * 1000 + POST_BUDGET_MS:
+            raise _Stop("no time left in this run for another post")
+        if spacing:
+            self.services.sleep(spacing)
+
+    # -- one post --------------------------------------------------------------------------------
+    def publish(self, channel: Channel, proposal: Proposal) -> None:
+        now = self.services.clock()
+        try:
+            claimed = self.store.transition(
+                proposal,
+                Status.PUBLISHING,
+                self._audit(proposal, "claimed", f"run {self.run_id}"),
+                changes={
+                    "run_id": self.run_id,
+                    "claimed_at": now,
+                    "due_pk": CLAIMED_PK,
+                    "due_sk": f"{now.astimezone(UTC).isoformat()}#{proposal.id}",
+                },
+                now=now,
+            )
+        except Conflict as conflict:  # another run claimed it first, or a person changed it meanwhile
+            logger.info("not claimed", extra={"proposal_id": proposal.id, "reason": conflict.message})
+            return
+        try:
+            tally = counting.count(claimed.text)
+            if not tally.valid:
+                self.fail(
+                    claimed, f"the text is {tally.weighted_length} characters as X counts them; 280 at most"
+                )
+            images = self._images(claimed)
+            posted = self._post(channel, claimed, images)
+        except _Settled:
+            return
+        self.record_published(claimed, posted)
+
+    def _images(self, claimed: Proposal) -> list[ImageToPost]:
+        try:
+            return [
+                ImageToPost(self.services.media.read(image.key), image.content_type, image.alt)
+                for image in claimed.images
+            ]
+        except Exception as error:  # S3 failing: the post waits for the next run
+            self.release(claimed, f"its images could not be read ({type(error).__name__})")
+            raise _Settled from error
+
+    def _post(self, channel: Channel, claimed: Proposal, images: list[ImageToPost]) -> Posted:
+        delays = list(RETRY_DELAYS_SECONDS)
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return channel.post(claimed.text, images)
+            except RateLimited as limited:
+                logger.warning(
+                    "X's rate limit: the run stops",
+                    extra={
+                        "proposal_id": claimed.id,
+                        "reset_at": limited.reset_at.isoformat() if limited.reset_at else None,
+                        **limited.headers,
+                    },
+                )
+                reset = f" until {limited.reset_at.isoformat()}" if limited.reset_at else ""
+                self.release(claimed, f"{limited.message}{reset}")
+                raise _Stop(limited.message) from limited
+            except CredentialsRefused as refused:
+                self.release(claimed, refused.message)
+                self.alert("mail_alert_credentials", refused.message)
+                raise _Stop(refused.message) from refused
+            except DuplicateContent as duplicate:
+                self.needs_reconcile(claimed, duplicate.message)
+            except Refused as refused:
+                self.fail(claimed, refused.message)
+            except Unavailable as unavailable:
+                logger.warning(
+                    "X unavailable",
+                    extra={
+                        "proposal_id": claimed.id,
+                        "attempt": attempt,
+                        "maybe_posted": unavailable.maybe_posted,
+                        "reason": unavailable.message,
+                    },
+                )
+                if unavailable.maybe_posted:  # before posting again, look whether it went out
+                    found = self._look_for(channel, claimed, unavailable.message)
+                    if found is not None:
+                        return found
+                if not delays or self.remaining_ms() < delays[0] * 1000 + ATTEMPT_BUDGET_MS:
+                    self.release(claimed, unavailable.message)
+                    raise _Stop(unavailable.message) from unavailable
+                self.services.sleep(delays.pop(0))
+            except ChannelError as other:
+                self.fail(claimed, other.message)
+
+    def _look_for(self, channel: Channel, claimed: Proposal, why: str) -> Posted | None:
+        since = (claimed.claimed_at or self.services.clock()) - CLOCK_SKEW
+        try:
+            return channel.find_recent(claimed.text, since)
+        except ChannelError as error:
+            self.needs_reconcile(
+                claimed, f"{why}; and the account's posts could not be read to tell ({error.message})"
+            )
+            raise _Settled from error
+
+    def settle_stale_claim(self, channel: Channel, claimed: Proposal) -> None:
+        """A claim older than the lease: its run died between claiming and recording. The account's own
+        posts since the claim say whether the post went out; it is never posted again from here."""
+        since = (claimed.claimed_at or claimed.updated_at) - CLOCK_SKEW
+        try:
+            found = channel.find_recent(claimed.text, since)
+        except (RateLimited, Unavailable) as error:
+            logger.warning(
+                "a stale claim waits for the next run: the account's posts could not be read",
+                extra={"proposal_id": claimed.id, "reason": error.message},
+            )
+            return
+        except CredentialsRefused as refused:
+            self.alert("mail_alert_credentials", refused.message)
+            raise _Stop(refused.message) from refused
+        except ChannelError as error:
+            self.needs_reconcile(claimed, f"the account's posts could not be read ({error.message})")
+            return
+        if found is not None:
+            self.record_published(claimed, found, found_on_account=True)
+        else:
+            when = claimed.claimed_at.isoformat() if claimed.claimed_at else "?"
+            self.needs_reconcile(
+                claimed,
+                f"the run that claimed it at {when} stopped before recording what happened, and no post of "
+                "this text is on the account since",
+            )
+
+    # -- what becomes of a post ------------------------------------------------------------------
+    def _mine(self, claimed: Proposal) -> Any:
+        return ProposalItem.run_id == claimed.run_id
+
+    def record_published(self, claimed: Proposal, posted: Posted, *, found_on_account: bool = False) -> None:
+        now = self.services.clock()
+        after = replace(claimed, status=Status.PUBLISHED, post_id=posted.id, post_url=posted.url)
+        owed = self._owed(claimed, publishing_mail.published(self.services, after, posted.url), now)
+        detail = f"{posted.url} (run {claimed.run_id}{', found on the account' if found_on_account else ''})"
+        try:
+            self.store.transition(
+                claimed,
+                Status.PUBLISHED,
+                self._audit(claimed, "published", detail),
+                changes={
+                    "post_id": posted.id,
+                    "post_url": posted.url,
+                    "published_at": now,
+                    "status_reason": None,
+                },
+                extra=owed,
+                now=now,
+                condition=self._mine(claimed),
+            )
+        except Conflict as conflict:
+            # The post is out but someone else holds the record now: the next run's check settles it.
+            logger.error(
+                "posted, but the claim was lost before recording",
+                extra={"proposal_id": claimed.id, "post_id": posted.id, "reason": conflict.message},
+            )
+            return
+        self.report.published.append({"id": claimed.id, "post_id": posted.id, "url": posted.url})
+        self._log(claimed, "published", post_id=posted.id, post_url=posted.url)
+        outbox.deliver(self.services, owed)
+
+    def release(self, claimed: Proposal, reason: str) -> None:
+        """Back to APPROVED, due again at its old place in the queue, for the next run."""
+        now = self.services.clock()
+        mine = self._mine(claimed)
+        try:
+            self.store.transition(
+                claimed,
+                Status.APPROVED,
+                self._audit(claimed, "publish deferred", reason),
+                changes={
+                    "run_id": None,
+                    "claimed_at": None,
+                    "due_pk": DUE_PK,
+                    "due_sk": due_key(claimed.approved_at or now, claimed.not_before, claimed.id),
+                    "status_reason": reason,
+                },
+                now=now,
+                condition=mine,
+            )
+        except Conflict as conflict:
+            logger.error("claim not released", extra={"proposal_id": claimed.id, "reason": conflict.message})
+            return
+        self._log(claimed, "deferred", reason=reason)
+
+    def fail(self, claimed: Proposal, reason: str) -> NoReturn:
+        self._hand_over(claimed, Status.FAILED, reason)
+        self.report.failed.append(claimed.id)
+        raise _Settled
+
+    def needs_reconcile(self, claimed: Proposal, reason: str) -> NoReturn:
+        self._hand_over(claimed, Status.NEEDS_RECONCILE, reason)
+        self.report.needs_reconcile.append(claimed.id)
+        raise _Settled
+
+    def _hand_over(self, claimed: Proposal, target: Status, reason: str) -> None:
+        """FAILED or NEEDS_RECONCILE, with the reason; each approver gets the links to decide."""
+        now = self.services.clock()
+        after = replace(claimed, status=target, status_reason=reason)
+        owed = self._owed(claimed, publishing_mail.needs_a_decision(self.services, after, reason), now)
+        try:
+            self.store.transition(
+                claimed,
+                target,
+                self._audit(claimed, target.value.lower().replace("_", " "), reason),
+                changes={"status_reason": reason, "due_pk": None, "due_sk": None},
+                extra=owed,
+                now=now,
+                condition=self._mine(claimed),
+            )
+        except Conflict as conflict:
+            logger.error("claim not settled", extra={"proposal_id": claimed.id, "reason": conflict.message})
+            return
+        self._log(claimed, target.value.lower(), reason=reason)
+        outbox.deliver(self.services, owed)
+
+    def expire(self, proposal: Proposal) -> None:
+        now = self.services.clock()
+        reason = "its expiry passed before it was published"
+        after = replace(proposal, status=Status.EXPIRED)
+        owed = self._owed(proposal, publishing_mail.expired(self.services, after), now)
+        try:
+            self.store.transition(
+                proposal,
+                Status.EXPIRED,
+                self._audit(proposal, "expired", reason),
+                changes={"status_reason": reason},
+                extra=owed,
+                now=now,
+            )
+        except Conflict:
+            return
+        self.report.expired.append(proposal.id)
+        self._log(proposal, "expired", reason=reason)
+        outbox.deliver(self.services, owed)
+
+    def alert(self, body_key: str, reason: str) -> None:
+        """Once per run: what stops every post is told to the approvers, not once per post."""
+        if self._alerted:
+            return
+        self._alerted = True
+        owed = self._owed(None, publishing_mail.alert(self.services, body_key, reason), self.services.clock())
+        self.services.store.owe_mail(owed)
+        outbox.deliver(self.services, owed)
+
+    # -- records ---------------------------------------------------------------------------------
+    def _owed(self, proposal: Proposal | None, mails: list[Mail], now: datetime) -> list[Any]:
+        return [outbox_item(mail, proposal.id if proposal else "", now) for mail in mails]
+
+    def _audit(self, proposal: Proposal, action: str, detail: str) -> AuditEntry:
+        return AuditEntry(
+            proposal.id, self.services.clock(), ACTOR, action, proposal.version, f"run {self.run_id}", detail
+        )
+
+    def _log(self, proposal: Proposal, outcome: str, **detail: str) -> None:
+        logger.info(
+            "post",
+            extra={"proposal_id": proposal.id, "run_id": self.run_id, "outcome": outcome, **detail},
+        )
+
+    def count(self, started: float) -> None:
+        report = self.report
+        metrics.add_metric(name="PostsPublished", unit="Count", value=len(report.published))
+        metrics.add_metric(name="PostsFailed", unit="Count", value=len(report.failed))
+        metrics.add_metric(name="PostsToReconcile", unit="Count", value=len(report.needs_reconcile))
+        metrics.add_metric(name="PostsDeferred", unit="Count", value=len(report.deferred))
+        metrics.add_metric(
+            name="RunDuration", unit="Milliseconds", value=round((time.monotonic() - started) * 1000)
+        )
+        logger.info("morning run done", extra={"run": report.as_dict()})

@@ -1,0 +1,150 @@
+"""A person settles what the morning run could not: a post in NEEDS_RECONCILE (did it go out?) or
+FAILED (X refused it), through the signed links of the alert mail.
+
+- "it was published", with the post's address: recorded as published, nothing posted;
+- "publish it again": approved again, due at once, at its old place in the queue;
+- "abandon it": FAILED for good, the proposer and approvers told.
+
+Each link acts once, only for an approver, only on the version it was sent for; every act and every
+refusal lands in the audit log."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from postdesk import outbox, publishing_mail
+from postdesk.domain.addresses import canonical_address
+from postdesk.domain.proposal import AuditEntry
+from postdesk.domain.review_rules import check_approver, check_current_version, check_open
+from postdesk.domain.states import Status
+from postdesk.errors import Conflict, FieldError, InvalidLink, InvalidProposal, LinkAlreadyUsed, PostdeskError
+from postdesk.observability import logger
+from postdesk.proposal_store import LinkUse, due_key, outbox_item
+from postdesk.publishing_mail import ABANDON, MARK_PUBLISHED, PUBLISH_AGAIN, RESOLUTION_ACTIONS
+from postdesk.review import Outcome, refuse
+from postdesk.table import DUE_PK
+
+if TYPE_CHECKING:
+    from postdesk.services import Services
+    from postdesk.submission import OpenedLink
+
+__all__ = ["ABANDON", "MARK_PUBLISHED", "PUBLISH_AGAIN", "RESOLUTION_ACTIONS", "check_link", "resolve"]
+
+OPEN_FOR = {
+    MARK_PUBLISHED: frozenset({Status.NEEDS_RECONCILE}),
+    PUBLISH_AGAIN: frozenset({Status.NEEDS_RECONCILE, Status.FAILED}),
+    ABANDON: frozenset({Status.NEEDS_RECONCILE, Status.FAILED}),
+}
+DOING = {MARK_PUBLISHED: "recorded as published", PUBLISH_AGAIN: "published again", ABANDON: "abandoned"}
+MAX_URL = 300
+ABANDONED_BY = "abandoned by "
+_X_POST_URL = re.compile(
+    r"https://(?:www\.|mobile\.)?(?:x|twitter)\.com/(?:i/web|i|[A-Za-z0-9_]{1,15})/status/(\d{1,20})(?:[/?#]\S*)?"
+)
+_ANY_URL = re.compile(r"https?://\S+")
+
+
+def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
+    """Before showing the page and again before acting: an approver, the current version, a post
+    still waiting for this decision, a link not used yet."""
+    claims, proposal = opened.claims, opened.proposal
+    try:
+        if claims.action not in RESOLUTION_ACTIONS:
+            raise InvalidLink("this link does not settle a post")
+        check_approver(claims.actor, services.settings.approvers)
+        check_current_version(claims.version, proposal)
+        check_open(proposal, OPEN_FOR[claims.action], DOING[claims.action])
+        if (proposal.status_reason or "").startswith(ABANDONED_BY):
+            raise Conflict(f"this post was {proposal.status_reason}: it stays as it is")
+        if acting and services.store.link_was_used(proposal.id, claims.link_id):
+            raise LinkAlreadyUsed("this link has already been used")
+    except PostdeskError as error:
+        if acting:
+            refuse(services, opened, error)
+        raise
+
+
+def post_id_of(url: str, *, any_address: bool) -> str:
+    """The id of the post at `url`, an X post's address (the local timeline's, in the local stack)."""
+    address = url.strip()
+    match = _X_POST_URL.fullmatch(address)
+    if match:
+        return match.group(1)
+    if any_address and _ANY_URL.fullmatch(address):
+        return address.rsplit("-", 1)[-1].rsplit("/", 1)[-1]
+    raise InvalidProposal(
+        [
+            FieldError(
+                "url",
+                "must be the address of the post on X, such as https://x.com/account/status/123",
+                "bad_post_url",
+            )
+        ]
+    )
+
+
+def resolve(services: Services, opened: OpenedLink, form: dict[str, str]) -> Outcome:
+    check_link(services, opened, acting=True)
+    claims, proposal = opened.claims, opened.proposal
+    now = services.clock()
+    who = canonical_address(claims.actor)
+    via = f"link {claims.link_id}"
+    link_use = LinkUse(claims.link_id, who, claims.action)
+    if claims.action == MARK_PUBLISHED:
+        url = (form.get("url") or "").strip()[:MAX_URL]
+        if not url:
+            raise InvalidProposal([FieldError("url", "is required", "required")])
+        post_id = post_id_of(url, any_address=services.settings.channel == "local")
+        after = replace(proposal, status=Status.PUBLISHED, post_id=post_id, post_url=url)
+        owed = [outbox_item(m, proposal.id, now) for m in publishing_mail.published(services, after, url)]
+        services.store.transition(
+            proposal,
+            Status.PUBLISHED,
+            AuditEntry(proposal.id, now, who, "marked published", proposal.version, via, url),
+            link_use=link_use,
+            changes={"post_id": post_id, "post_url": url, "published_at": now, "status_reason": None},
+            extra=owed,
+            now=now,
+        )
+        outbox.deliver(services, owed)
+        return Outcome(after, "marked_published_done")
+    if claims.action == PUBLISH_AGAIN:
+        after = replace(proposal, status=Status.APPROVED, status_reason=None)
+        services.store.transition(
+            proposal,
+            Status.APPROVED,
+            AuditEntry(
+                proposal.id, now, who, "publish again", proposal.version, via, proposal.status_reason or ""
+            ),
+            link_use=link_use,
+            changes={
+                "status_reason": None,
+                "run_id": None,
+                "claimed_at": None,
+                "due_pk": DUE_PK,
+                "due_sk": due_key(proposal.approved_at or now, proposal.not_before, proposal.id),
+            },
+            now=now,
+        )
+        if proposal.urgent and services.publish_now is not None:
+            try:
+                services.publish_now(proposal.id)
+            except Exception:  # the morning run publishes it anyway
+                logger.exception("urgent publish not started", extra={"proposal_id": proposal.id})
+        return Outcome(after, "publish_again_done")
+    reason = f"{ABANDONED_BY}{who}"
+    after = replace(proposal, status=Status.FAILED, status_reason=reason)
+    owed = [outbox_item(m, proposal.id, now) for m in publishing_mail.abandoned(services, after, who)]
+    services.store.transition(
+        proposal,
+        Status.FAILED,
+        AuditEntry(proposal.id, now, who, "abandoned", proposal.version, via, proposal.status_reason or ""),
+        link_use=link_use,
+        changes={"status_reason": reason, "due_pk": None, "due_sk": None},
+        extra=owed,
+        now=now,
+    )
+    outbox.deliver(services, owed)
+    return Outcome(after, "abandoned_done")

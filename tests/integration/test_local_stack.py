@@ -1,0 +1,360 @@
+"""The local stack (`make run`): requests reach the function as API Gateway would send them, the limits of
+API Gateway and Lambda hold, sent mail shows in the outbox, and the state survives a restart."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+from email.message import EmailMessage
+from typing import TYPE_CHECKING
+
+from postdesk.local_stack.console import ConsoleResponse
+from tests.integration.local_stack_fixtures import (  # noqa: F401 - fixtures are found by name
+    call,
+    local_stack_fixture,
+    shared_local_stack_fixture,
+    start_local_stack_fixture,
+)
+from tests.integration.sample_handler import PNG_BYTES
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from postdesk.local_stack.stack import LocalStack
+    from tests.integration.local_stack_fixtures import StartStack
+
+MB = 1024 * 1024
+
+
+def _multipart(fields: dict[str, str], file_name: str, content: bytes) -> tuple[bytes, str]:
+    boundary = "----postdesk-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{file_name}"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def _send_mail(stack: LocalStack, to: str, subject: str, text: str, html: str) -> None:
+    message = EmailMessage()
+    message["From"] = "postdesk <postdesk@example.org>"
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = "Tue, 01 Dec 2026 08:00:00 +0100"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    stack.aws.client("ses").send_raw_email(
+        Source="postdesk@example.org", Destinations=[to], RawMessage={"Data": message.as_bytes()}
+    )
+
+
+def test_a_request_reaches_the_function_as_an_api_gateway_proxy_event(shared_local_stack: LocalStack) -> None:
+    # Given the local stack, When a browser asks for a page with a query string
+    reply = call(
+        "GET",
+        f"{shared_local_stack.url}/proposals/caf%C3%A9%20noir?lang=en&tag=a&tag=b&empty=",
+        headers={"Accept": "text/html", "X-Test": "yes"},
+    )
+
+    # Then the function got the event API Gateway sends for its /{proxy+} resource
+    assert reply.status == 200
+    seen = reply.json()
+    event, context = seen["event"], seen["context"]
+    assert event["resource"] == "/{proxy+}"
+    assert event["path"] == "/proposals/caf%C3%A9%20noir"
+    assert event["pathParameters"] == {"proxy": "proposals/café noir"}
+    assert event["httpMethod"] == "GET"
+    assert event["queryStringParameters"] == {"lang": "en", "tag": "b", "empty": ""}
+    assert event["multiValueQueryStringParameters"]["tag"] == ["a", "b"]
+    assert event["headers"]["X-Test"] == "yes"
+    assert event["multiValueHeaders"]["X-Test"] == ["yes"]
+    assert event["headers"]["X-Forwarded-Proto"] == "http"
+    assert event["stageVariables"] is None
+    assert event["body"] is None
+    assert event["isBase64Encoded"] is False
+    request_context = event["requestContext"]
+    assert request_context["stage"] == "prod"
+    assert request_context["identity"]["sourceIp"] == "127.0.0.1"
+    assert request_context["resourcePath"] == "/{proxy+}"
+    assert request_context["httpMethod"] == "GET"
+    assert isinstance(request_context["requestTimeEpoch"], int)
+    assert request_context["requestId"] == context["aws_request_id"] == reply.headers["x-amzn-RequestId"]
+    # with the function's settings from template.yaml
+    assert context["memory_limit_in_mb"] == 512
+    assert 0 < context["remaining_ms"] <= 29_000
+    assert context["invoked_function_arn"].startswith("arn:aws:lambda:eu-west-1:")
+    # and its answer, multi-value headers included, is what the browser gets
+    assert reply.headers.get_all("Set-Cookie") == ["a=1", "b=2"]
+
+
+def test_the_root_is_its_own_resource_without_path_parameters(shared_local_stack: LocalStack) -> None:
+    event = call("GET", f"{shared_local_stack.url}/").json()["event"]
+
+    assert event["resource"] == "/"
+    assert event["pathParameters"] is None
+    assert event["queryStringParameters"] is None
+    assert event["multiValueQueryStringParameters"] is None
+
+
+def test_a_json_body_arrives_as_text(shared_local_stack: LocalStack) -> None:
+    body = json.dumps({"text": "Fermeture <exceptionnelle> & gratuite", "kind": "advice"}).encode()
+
+    event = call(
+        "POST", f"{shared_local_stack.url}/proposals", body=body, headers={"Content-Type": "application/json"}
+    ).json()["event"]
+
+    assert event["isBase64Encoded"] is False
+    assert json.loads(event["body"])["text"] == "Fermeture <exceptionnelle> & gratuite"
+
+
+def test_a_multipart_form_arrives_base64_encoded(shared_local_stack: LocalStack) -> None:
+    # Given a form with an image, as the proposal form posts it
+    body, content_type = _multipart({"text": "Bonjour", "kind": "advice"}, "photo.png", PNG_BYTES)
+
+    # When it is posted
+    event = call(
+        "POST", f"{shared_local_stack.url}/proposals", body=body, headers={"Content-Type": content_type}
+    ).json()["event"]
+
+    # Then the function gets it base64-encoded, byte for byte (multipart/form-data is a binary type)
+    assert event["isBase64Encoded"] is True
+    assert base64.b64decode(event["body"]) == body
+
+
+def test_a_body_over_10_mb_is_refused_by_the_gateway_with_413(shared_local_stack: LocalStack) -> None:
+    body, content_type = _multipart({"text": "Bonjour"}, "huge.png", b"\0" * (10 * MB + 1))
+
+    reply = call(
+        "POST", f"{shared_local_stack.url}/proposals", body=body, headers={"Content-Type": content_type}
+    )
+
+    assert reply.status == 413
+    assert "10 MB" in reply.json()["message"]
+
+
+def test_an_event_over_6_mb_is_refused_with_413_naming_lambdas_limit(shared_local_stack: LocalStack) -> None:
+    # Given a 5 MB image: under API Gateway's 10 MB, but a third larger once base64-encoded in the event
+    body, content_type = _multipart({"text": "Bonjour"}, "big.png", b"\0" * (5 * MB))
+
+    reply = call(
+        "POST", f"{shared_local_stack.url}/proposals", body=body, headers={"Content-Type": content_type}
+    )
+
+    assert reply.status == 413
+    message = reply.json()["message"]
+    assert "Lambda" in message
+    assert "6 MB" in message
+
+
+def test_a_failing_handler_gets_api_gateways_502(shared_local_stack: LocalStack) -> None:
+    reply = call("GET", f"{shared_local_stack.url}/boom")
+
+    assert reply.status == 502
+    assert reply.json() == {"message": "Internal server error"}
+
+
+def test_a_base64_answer_is_decoded_when_the_client_accepts_its_binary_type(
+    shared_local_stack: LocalStack,
+) -> None:
+    as_image = call("GET", f"{shared_local_stack.url}/image.png", headers={"Accept": "image/png,*/*"})
+    as_page = call("GET", f"{shared_local_stack.url}/image.png", headers={"Accept": "text/html,image/png"})
+
+    assert as_image.body == PNG_BYTES
+    # API Gateway looks at the first Accept type only: a page request gets the base64 text
+    assert base64.b64decode(as_page.body) == PNG_BYTES
+
+
+def test_a_sent_mail_shows_in_the_outbox_with_its_text_html_and_links(local_stack: LocalStack) -> None:
+    # Given two mails sent through SES as raw MIME, the second with a signed link
+    _send_mail(local_stack, "deputy1@example.org", "First", "Hello", "<p>Hello</p>")
+    review = f"{local_stack.url}/review/abc?token=x.y&lang=en"
+    _send_mail(
+        local_stack,
+        "director@example.org",
+        "À relire <b>urgent</b>",
+        f"Approuver : {review}\nAudit: {local_stack.url}/audit.",
+        f'<p><a href="{review.replace("&", "&amp;")}">Approuver</a> <a href="mailto:x@example.org">x</a></p>',
+    )
+
+    # When a person opens the outbox
+    mails = call("GET", f"{local_stack.url}/_local/outbox.json").json()
+    page = call("GET", f"{local_stack.url}/_local/outbox")
+
+    # Then the newest mail comes first, with what it says and where its links go
+    assert [mail["subject"] for mail in mails] == ["À relire <b>urgent</b>", "First"]
+    newest = mails[0]
+    assert newest["to"] == ["director@example.org"]
+    assert newest["from"] == "postdesk <postdesk@example.org>"
+    assert newest["text"].startswith("Approuver : ")
+    assert '<a href="' in newest["html"]
+    assert newest["links"] == [review, f"{local_stack.url}/audit"]
+    assert newest["sent_at"] == "2026-12-01T08:00:00+01:00"
+    # and the page shows it escaped, its links clickable
+    assert page.status == 200
+    assert "À relire &lt;b&gt;urgent&lt;/b&gt;" in page.text
+    assert "<b>urgent</b>" not in page.text
+    assert f'href="{review.replace("&", "&amp;")}"' in page.text
+
+
+def test_proposals_json_lists_every_proposal_with_its_votes(local_stack: LocalStack) -> None:
+    table = local_stack.environment["TABLE_NAME"]
+    dynamodb = local_stack.aws.client("dynamodb")
+    proposal = {
+        "pk": {"S": "PROPOSAL#p1"},
+        "sk": {"S": "PROPOSAL"},
+        "id": {"S": "p1"},
+        "status": {"S": "PENDING"},
+        "version": {"N": "2"},
+        "kind": {"S": "advice"},
+        "text": {"S": "Fermez vos fenêtres"},
+        "quorum": {"N": "1"},
+    }
+    dynamodb.put_item(TableName=table, Item=proposal)
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "PROPOSAL#p1"}, "sk": {"S": "AUDIT#1"}})
+
+    proposals = call("GET", f"{local_stack.url}/_local/proposals.json").json()
+
+    assert proposals == [
+        {
+            "id": "p1",
+            "status": "PENDING",
+            "version": 2,
+            "kind": "advice",
+            "text": "Fermez vos fenêtres",
+            "votes": [],
+            "pk": "PROPOSAL#p1",
+            "sk": "PROPOSAL",
+            "quorum": 1,
+        }
+    ]
+
+
+def test_the_console_lists_its_pages_and_takes_new_ones(local_stack: LocalStack) -> None:
+    local_stack.console.add(
+        "POST", "/_local/example", lambda request: ConsoleResponse.json({"got": request.body.decode()}), "Try"
+    )
+
+    index = call("GET", f"{local_stack.url}/_local/").text
+    posted = call("POST", f"{local_stack.url}/_local/example", body=b"hello")
+
+    assert 'href="/_local/outbox"' in index
+    assert "POST /_local/example" in index
+    assert posted.json() == {"got": "hello"}
+    assert call("GET", f"{local_stack.url}/_local/example").status == 405
+    assert call("GET", f"{local_stack.url}/_local/nothing-here").status == 404
+
+
+def test_the_handlers_environment_points_at_the_local_stack(start_local_stack: StartStack) -> None:
+    stack = start_local_stack()
+
+    assert os.environ["AWS_ENDPOINT_URL"] == stack.aws.endpoint
+    assert os.environ["PUBLIC_BASE_URL"] == stack.url
+    assert os.environ["CHANNEL"] == "local"
+    assert os.environ["APPROVERS"] == "director@example.org,deputy1@example.org,deputy2@example.org"
+    assert os.environ["LOCAL_TIMELINE_PATH"].startswith(str(stack.state_dir.resolve()))
+
+    stack.stop()
+
+    assert "PUBLIC_BASE_URL" not in os.environ
+
+
+def test_the_state_survives_a_restart(start_local_stack: StartStack, tmp_path: Path) -> None:
+    # Given a stack with an item, a sent mail and its signing key
+    state_dir = tmp_path / "kept"
+    first = start_local_stack(state_dir=state_dir)
+    assert first.created_resources
+    table = first.environment["TABLE_NAME"]
+    secret = first.environment["SIGNING_KEYS_SECRET"]
+    first.aws.client("dynamodb").put_item(
+        TableName=table, Item={"pk": {"S": "PROPOSAL#kept"}, "sk": {"S": "PROPOSAL"}, "text": {"S": "Kept"}}
+    )
+    _send_mail(first, "director@example.org", "Still there", "text", "<p>html</p>")
+    signing_keys = first.aws.client("secretsmanager").get_secret_value(SecretId=secret)["SecretString"]
+    first.stop()
+
+    # When it is started again on the same state directory
+    second = start_local_stack(state_dir=state_dir)
+
+    # Then everything is back from the snapshot the stop wrote, and the resources were not created again
+    assert second.aws.replay["snapshot"] == 1
+    assert second.aws.replay["replayed"] == 0
+    assert not second.created_resources
+    item = second.aws.client("dynamodb").get_item(
+        TableName=table, Key={"pk": {"S": "PROPOSAL#kept"}, "sk": {"S": "PROPOSAL"}}
+    )
+    assert item["Item"]["text"] == {"S": "Kept"}
+    assert (
+        second.aws.client("secretsmanager").get_secret_value(SecretId=secret)["SecretString"] == signing_keys
+    )
+    assert [mail["subject"] for mail in call("GET", f"{second.url}/_local/outbox.json").json()] == [
+        "Still there"
+    ]
+
+
+def test_reset_forgets_the_state(start_local_stack: StartStack, tmp_path: Path) -> None:
+    state_dir = tmp_path / "reset"
+    first = start_local_stack(state_dir=state_dir)
+    _send_mail(first, "director@example.org", "Gone", "text", "<p>html</p>")
+    first.stop()
+
+    second = start_local_stack(state_dir=state_dir, reset=True)
+
+    assert second.created_resources
+    assert call("GET", f"{second.url}/_local/outbox.json").json() == []
+
+
+def test_the_state_survives_a_crash_of_moto(start_local_stack: StartStack, tmp_path: Path) -> None:
+    # Given a stack stopped cleanly once (so with a snapshot), then changed, then killed without warning
+    state_dir = tmp_path / "crashed"
+    first = start_local_stack(state_dir=state_dir)
+    table = first.environment["TABLE_NAME"]
+    dynamodb = first.aws.client("dynamodb")
+    dynamodb.put_item(TableName=table, Item={"pk": {"S": "before"}, "sk": {"S": "PROPOSAL"}})
+    first.stop()
+    second = start_local_stack(state_dir=state_dir)
+    second.aws.client("dynamodb").put_item(
+        TableName=table, Item={"pk": {"S": "after"}, "sk": {"S": "PROPOSAL"}}
+    )
+    assert second.aws.pid is not None
+    os.kill(second.aws.pid, signal.SIGKILL)
+    second.stop()
+
+    # When it starts again
+    third = start_local_stack(state_dir=state_dir)
+
+    # Then the snapshot and what was recorded after it bring back both items
+    assert third.aws.replay["snapshot"] == 1
+    assert third.aws.replay["replayed"] >= 1
+    items = third.aws.client("dynamodb").scan(TableName=table)["Items"]
+    assert {item["pk"]["S"] for item in items} == {"before", "after"}
+
+
+def test_without_a_snapshot_the_whole_recording_is_replayed(
+    start_local_stack: StartStack, tmp_path: Path
+) -> None:
+    state_dir = tmp_path / "no-snapshot"
+    first = start_local_stack(state_dir=state_dir)
+    table = first.environment["TABLE_NAME"]
+    first.aws.client("dynamodb").put_item(
+        TableName=table, Item={"pk": {"S": "kept"}, "sk": {"S": "PROPOSAL"}}
+    )
+    first.stop()
+    (state_dir / "aws-snapshot.pickle").unlink()
+
+    second = start_local_stack(state_dir=state_dir)
+
+    assert second.aws.replay["snapshot"] == 0
+    assert not second.created_resources
+    items = second.aws.client("dynamodb").scan(TableName=table)["Items"]
+    assert [item["pk"]["S"] for item in items] == ["kept"]
