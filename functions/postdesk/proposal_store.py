@@ -340,6 +340,7 @@ class ProposalStore:
         link_use: LinkUse,
         audit: AuditEntry,
         mails_if_approved: Callable[[Proposal], Sequence[OutboxItem]],
+        audit_if_approved: Callable[[Proposal], AuditEntry] | None = None,
         now: datetime,
         attempts: int = 5,
     ) -> tuple[Proposal, bool]:
@@ -389,6 +390,10 @@ class ProposalStore:
                         _link_use_item(proposal.id, link_use, now), condition=LinkUseItem.pk.does_not_exist()
                     )
                     transaction.save(_audit_item(audit), condition=AuditItem.pk.does_not_exist())
+                    if approves and audit_if_approved is not None:
+                        transaction.save(
+                            _audit_item(audit_if_approved(after)), condition=AuditItem.pk.does_not_exist()
+                        )
                     for item in mails:
                         transaction.save(item, condition=OutboxItem.pk.does_not_exist())
             except TransactWriteError:

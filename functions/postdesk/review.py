@@ -4,7 +4,10 @@ Each action comes from a signed link and acts once. Every refusal is audited as 
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, NoReturn
 
 from postdesk import outbox, outgoing_mail
 from postdesk.domain import counting
@@ -20,7 +23,7 @@ from postdesk.domain.review_rules import (
     check_open,
 )
 from postdesk.domain.states import Status
-from postdesk.errors import FieldError, InvalidLink, InvalidProposal, PostdeskError
+from postdesk.errors import Conflict, FieldError, InvalidLink, InvalidProposal, LinkAlreadyUsed, PostdeskError
 from postdesk.observability import logger, metrics
 from postdesk.proposal_store import LinkUse, outbox_item, version_item, vote_item
 from postdesk.services import Services
@@ -41,9 +44,12 @@ def _via(opened: OpenedLink) -> str:
     return f"link {opened.claims.link_id}"
 
 
-def refuse(services: Services, opened: OpenedLink, error: PostdeskError) -> None:
-    """Audit a refused link, then let the error reach the person."""
+def refuse(services: Services, opened: OpenedLink, error: PostdeskError) -> NoReturn:
+    """Audit a refused link (once), then let the error reach the person."""
     claims = opened.claims
+    if getattr(error, "audited", False):
+        raise error
+    error.audited = True  # type: ignore[attr-defined]
     services.store.append_audit(
         AuditEntry(
             claims.proposal_id,
@@ -78,14 +84,25 @@ def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
             check_open(proposal, OPEN_FOR_REVIEW, "decided")
         elif claims.action == outgoing_mail.WITHDRAW:
             check_open(proposal, OPEN_FOR_WITHDRAWAL, "withdrawn")
-        if acting and services.store.link_was_used(proposal.id, claims.link_id):
-            from postdesk.errors import LinkAlreadyUsed
-
-            raise LinkAlreadyUsed("this link has already been used")
+        # A link's single use is not checked here: the write that acts is conditioned on it.
     except PostdeskError as error:
         if acting:
             refuse(services, opened, error)
         raise
+
+
+def _refusals_audited(action: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    """A link used twice, or a proposal moved by someone else meanwhile, is found by the write itself
+    (its condition fails); the refusal is audited like any other."""
+
+    @functools.wraps(action)
+    def acting(services: Services, opened: OpenedLink, *args: Any) -> Outcome:
+        try:
+            return action(services, opened, *args)
+        except (LinkAlreadyUsed, Conflict) as error:
+            refuse(services, opened, error)
+
+    return acting
 
 
 def edit_link_is_for(opened: OpenedLink) -> str:
@@ -118,31 +135,31 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
     owed: list = []  # type: ignore[type-arg]
 
     def remember(approved: Proposal) -> list:  # type: ignore[type-arg]
-        owed.extend(approval_mails(approved))
+        owed[:] = approval_mails(approved)  # each attempt of the write builds its own; the last one counts
         return owed
 
-    after, approved_now = services.store.record_approval(
-        proposal,
-        approver,
-        link_use=LinkUse(claims.link_id, approver, claims.action),
-        audit=AuditEntry(proposal.id, now, approver, "approved", proposal.version, _via(opened)),
-        mails_if_approved=remember,
-        now=now,
-    )
+    def quorum_line(approved: Proposal) -> AuditEntry:
+        voters = ", ".join(sorted(approved.approvals))
+        detail = f"{len(approved.approvals)} of {approved.quorum}: {voters}"
+        return AuditEntry(
+            proposal.id, now, "postdesk", "quorum reached", proposal.version, _via(opened), detail
+        )
+
+    try:
+        after, approved_now = services.store.record_approval(
+            proposal,
+            approver,
+            link_use=LinkUse(claims.link_id, approver, claims.action),
+            audit=AuditEntry(proposal.id, now, approver, "approved", proposal.version, _via(opened)),
+            mails_if_approved=remember,
+            audit_if_approved=quorum_line,
+            now=now,
+        )
+    except LinkAlreadyUsed as error:
+        refuse(services, opened, error)
     metrics.add_metric(name="Approvals", unit="Count", value=1)
     if approved_now:
         logger.info("proposal approved", extra={"proposal_id": proposal.id, "version": proposal.version})
-        services.store.append_audit(
-            AuditEntry(
-                proposal.id,
-                now,
-                "postdesk",
-                "quorum reached",
-                proposal.version,
-                _via(opened),
-                f"{len(after.approvals)} of {after.quorum}: {', '.join(sorted(after.approvals))}",
-            )
-        )
         outbox.deliver(services, owed)
         if after.urgent and services.publish_now is not None:  # a call for witnesses does not wait
             try:
@@ -170,6 +187,7 @@ def _comment(value: str | None, field: str) -> str:
     return comment
 
 
+@_refusals_audited
 def reject(services: Services, opened: OpenedLink, reason: str | None) -> Outcome:
     check_link(services, opened, acting=True)
     text = _comment(reason, "reason")
@@ -195,6 +213,7 @@ def reject(services: Services, opened: OpenedLink, reason: str | None) -> Outcom
     return Outcome(after, "rejected_done")
 
 
+@_refusals_audited
 def request_changes(services: Services, opened: OpenedLink, comment: str | None) -> Outcome:
     check_link(services, opened, acting=True)
     text = _comment(comment, "comment")
@@ -252,6 +271,7 @@ def _days(services: Services):  # type: ignore[no-untyped-def]
     return timedelta(days=services.settings.review_link_days)
 
 
+@_refusals_audited
 def edit(services: Services, opened: OpenedLink, new_text: str | None) -> Outcome:
     """A new version: the text changes, earlier approvals stop counting, every approver votes again."""
     claims, proposal = opened.claims, opened.proposal
@@ -261,10 +281,6 @@ def edit(services: Services, opened: OpenedLink, new_text: str | None) -> Outcom
         try:
             check_current_version(claims.version, proposal)
             check_open(proposal, OPEN_FOR_EDIT, "edited")
-            if services.store.link_was_used(proposal.id, claims.link_id):
-                from postdesk.errors import LinkAlreadyUsed
-
-                raise LinkAlreadyUsed("this link has already been used")
         except PostdeskError as error:
             refuse(services, opened, error)
     text = (new_text or "").replace("\r\n", "\n").strip()
@@ -329,6 +345,7 @@ def edit(services: Services, opened: OpenedLink, new_text: str | None) -> Outcom
     return Outcome(after, "edited_done")
 
 
+@_refusals_audited
 def withdraw(services: Services, opened: OpenedLink) -> Outcome:
     check_link(services, opened, acting=True)
     claims, proposal = opened.claims, opened.proposal
