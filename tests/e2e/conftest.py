@@ -43,6 +43,7 @@ def chromium_path() -> str | None:
 class RunningStack:
     url: str
     process: subprocess.Popen[str]
+    smtp_port: int | None = None
 
     def get_json(self, path: str) -> Any:
         with urllib.request.urlopen(f"{self.url}{path}", timeout=30) as answer:
@@ -78,8 +79,9 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
         str(state),
     ]
     help_text = subprocess.run([*command[:2], "--help"], capture_output=True, text=True, check=False).stdout
-    if "--smtp-port" in help_text:
-        command += ["--smtp-port", str(_free_port())]
+    smtp_port = _free_port() if "--smtp-port" in help_text else None
+    if smtp_port is not None:
+        command += ["--smtp-port", str(smtp_port)]
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
     process = subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=environment
@@ -99,7 +101,7 @@ def local_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSta
         process.kill()
         raise RuntimeError("postdesk local did not answer within 60 s")
     try:
-        yield RunningStack(url, process)
+        yield RunningStack(url, process, smtp_port)
     finally:
         process.terminate()
         try:

@@ -111,3 +111,60 @@ def test_an_approver_rejects_and_the_reason_reaches_the_proposer(
     assert _status(local_stack, text) == "REJECTED"
     notice = _mail(local_stack, "agent.petit@example.org", "Publication rejetée")
     assert "L'enquête est encore en cours : rien avant le procès." in notice["text"]
+
+
+def _approved(page: Any, stack: RunningStack, text: str, proposer: str) -> None:
+    _propose(page, stack, text, proposer, kind="advice")
+    _open_mail(page, _mail(stack, proposer, "Confirmez"))
+    page.get_by_role("link", name="Confirmer").click()
+    page.get_by_role("button", name="Confirmer").click()
+    _open_mail(page, _mail(stack, "deputy2@example.org", text[:20]))
+    page.get_by_role("link", name="Approuver").click()
+    page.get_by_role("button", name="Approuver").click()
+    assert _status(stack, text) == "APPROVED"
+
+
+def test_the_morning_run_publishes_an_approved_post_once_and_tells_the_proposer(
+    page: Any, local_stack: RunningStack
+) -> None:
+    text = "Conseil : avant de partir en vacances, signalez votre absence (opération Tranquillité vacances)."
+    _approved(page, local_stack, text, "agent.roux@example.org")
+    # When someone runs the morning run from the console
+    page.goto(f"{local_stack.url}/_local/timeline")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Run a morning run now").click()
+    # Then the post is on the timeline, and the proposer is told with its link
+    assert page.url.endswith("/_local/timeline"), page.url
+    assert page.get_by_text(text).count() == 1
+    assert _status(local_stack, text) == "PUBLISHED"
+    assert _mail(local_stack, "agent.roux@example.org", "Publié")
+    # And a second run publishes nothing more
+    with page.expect_navigation():
+        page.get_by_role("button", name="Run a morning run now").click()
+    assert page.get_by_text(text).count() == 1
+    assert [p["text"] for p in local_stack.get_json("/_local/timeline.json")].count(text) == 1
+
+
+def test_a_mail_to_the_submission_address_becomes_a_proposal_confirmed_in_the_browser(
+    page: Any, local_stack: RunningStack
+) -> None:
+    import smtplib
+    from email.message import EmailMessage
+
+    assert local_stack.smtp_port is not None
+    message = EmailMessage()
+    message["From"] = "Agent Blanc <agent.blanc@example.org>"
+    message["To"] = "propositions@example.org"
+    message["Subject"] = "[prévention] Démarchage frauduleux"
+    message.set_content(
+        "Attention aux faux agents des eaux : demandez toujours une carte professionnelle.\n\n-- \nAgent Blanc"
+    )
+    with smtplib.SMTP("127.0.0.1", local_stack.smtp_port, timeout=30) as smtp:
+        smtp.send_message(message)
+    text = "Attention aux faux agents des eaux : demandez toujours une carte professionnelle."
+    assert _status(local_stack, text) == "AWAITING_CONFIRMATION"
+    _open_mail(page, _mail(local_stack, "agent.blanc@example.org", "Confirmez"))
+    page.get_by_role("link", name="Confirmer").click()
+    assert page.locator(".post").inner_text() == text
+    page.get_by_role("button", name="Confirmer").click()
+    assert _status(local_stack, text) == "PENDING"

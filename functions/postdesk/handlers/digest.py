@@ -32,5 +32,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     services = get_services()
     scheduled = _scheduled_time(event, services.clock())
     day = scheduled.astimezone(ZoneInfo(services.settings.time_zone)).date().isoformat()
-    report = send_digest(services, run_key=day)
+    # A run asked for by hand (`POST /_local/digest`) names itself; a scheduled one is its day's.
+    report = send_digest(services, run_key=str(event.get("run_key") or day))
     return {"day": day, "sent_to": report.sent_to, "skipped": report.skipped}

@@ -136,7 +136,7 @@ class Gateway:
                 method=request.method,
                 path=request.raw_path,
                 query=parse_qs(request.query, keep_blank_values=True),
-                headers={name: value for name, value in request.headers},
+                headers={name.lower(): value for name, value in request.headers},  # HTTP names ignore case
                 body=request.body,
             )
         )

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from postdesk.local_stack.aws import LOG_FILE, RECORDING_FILE, LocalAws
 from postdesk.local_stack.console import PREFIX, Console
 from postdesk.local_stack.console_pages import OUTBOX, add_console_pages
+from postdesk.local_stack.digest_console import add_digest_console
 from postdesk.local_stack.environment import (
     DUMMY_CREDENTIALS,
     LOCAL_TIMELINE_FILE,
@@ -125,6 +126,7 @@ class LocalStack:
                 table_name=names.table_name,
             )
             add_publish_console(self.console, template=template, environment=self.environment)
+            add_digest_console(self.console, template=template)
             self.inbound = start_inbound_mail(self, template)
             self.gateway.start()
         except BaseException:
