@@ -8,16 +8,17 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from postdesk import outbox, outgoing_mail
+from postdesk import outbox, outgoing_mail, publishing_mail
 from postdesk.domain.addresses import canonical_address
+from postdesk.domain.proposal import AuditEntry, Proposal
 from postdesk.domain.review_rules import authors, due_at
 from postdesk.domain.states import Status
+from postdesk.errors import Conflict
 from postdesk.observability import logger, metrics
 from postdesk.proposal_store import outbox_item
 from postdesk.web.i18n import pick_language, strings
 
 if TYPE_CHECKING:
-    from postdesk.domain.proposal import Proposal
     from postdesk.services import Services
 
 
@@ -55,6 +56,41 @@ def due_next_run(proposals: list[Proposal], next_run: datetime, cap: int) -> lis
     return sorted(due, key=lambda p: p.approved_at or p.created_at)[:cap]
 
 
+def expire_overdue(services: Services, proposals: list[Proposal]) -> list[Proposal]:
+    """Expire what can no longer go out: proposals never confirmed in time, and proposals whose expiry
+    passed while still in review (the morning run expires approved ones). Returns the rest."""
+    now = services.clock()
+    still_open = []
+    for proposal in proposals:
+        if proposal.status is Status.AWAITING_CONFIRMATION and now > proposal.confirm_by:
+            reason, mails = "never confirmed in time", []
+        elif (
+            proposal.status in (Status.PENDING, Status.CHANGES_REQUESTED)
+            and proposal.expires_at is not None
+            and proposal.expires_at <= now
+        ):
+            reason = "its expiry passed before it was approved"
+            expired = Proposal(**{**proposal.__dict__, "status": Status.EXPIRED})
+            mails = [outbox_item(m, proposal.id, now) for m in publishing_mail.expired(services, expired)]
+        else:
+            still_open.append(proposal)
+            continue
+        try:
+            services.store.transition(
+                proposal,
+                Status.EXPIRED,
+                AuditEntry(proposal.id, now, "postdesk", "expired", proposal.version, "digest run", reason),
+                changes={"status_reason": reason},
+                extra=mails,
+                now=now,
+            )
+        except Conflict:  # it moved meanwhile: the next run looks again
+            continue
+        logger.info("proposal expired", extra={"proposal_id": proposal.id, "reason": reason})
+        outbox.deliver(services, mails)
+    return still_open
+
+
 def send_digest(services: Services, *, run_key: str, next_run: datetime | None = None) -> DigestReport:
     """Send each approver their digest, once per `run_key` (the scheduled day): a second delivery of
     the same schedule sends nothing. An approver with nothing to decide and nothing due gets no mail:
@@ -65,7 +101,7 @@ def send_digest(services: Services, *, run_key: str, next_run: datetime | None =
         logger.info("digest already sent", extra={"run_key": run_key})
         return DigestReport([], skipped=True)
     settings = services.settings
-    proposals = services.store.open_proposals()
+    proposals = expire_overdue(services, services.store.open_proposals())
     upcoming = due_next_run(proposals, next_run or now + timedelta(minutes=30), settings.publish_cap)
     language = pick_language(None)
     t = strings(language)

@@ -133,3 +133,23 @@ def test_a_mail_that_fails_to_send_is_owed_and_sent_by_the_next_sweep(
     # Then the proposer has the confirmation mail, and nothing is owed any more
     assert link_in(last_mail(stack, PROPOSER), "Confirmer")
     assert services.store.owed_mail() == []
+
+
+def test_the_morning_expires_what_was_never_confirmed_or_outlived_its_expiry(stack: Stack) -> None:
+    from datetime import timedelta
+
+    never_confirmed = stack.post_json(
+        "/proposals", {"text": "Jamais confirmée", "kind": "advice", "proposer_email": PROPOSER}
+    ).json()["id"]
+    outlived = pending_proposal(stack, text="Fête de quartier samedi", expires_at="2026-12-02T12:00:00+01:00")
+    still_fine = pending_proposal(stack, text="Sans date limite")
+    # Three days later, the morning digest runs
+    stack.now += timedelta(days=3)
+    _digest(stack, "2026-12-04T06:30:00Z")
+    assert stack.proposal(never_confirmed).status.value == "EXPIRED"
+    assert stack.proposal(never_confirmed).status_reason == "never confirmed in time"
+    assert stack.proposal(outlived).status.value == "EXPIRED"
+    assert last_mail(stack, PROPOSER, "expirée")
+    assert stack.proposal(still_fine).status.value == "PENDING"
+    # And the digest no longer offers the expired one for a vote
+    assert "Fête de quartier" not in last_mail(stack, DIRECTOR, "postdesk :").text
