@@ -1,5 +1,6 @@
-"""The `postdesk` command. One verb per task (`postdesk local` today; verbs for operators, such as
-running the publish now or rotating the signing key, join as subcommands).
+"""The `postdesk` command: `postdesk local` runs the whole stack on this machine; the other verbs are for
+operators and act on the configured environment (the variables the functions read): `publish
+[--dry-run]`, `rotate-signing-key`, `retire-signing-keys`, `export-audit`.
 
 Each verb imports what it needs when it runs: `postdesk --help` stays fast, and only `postdesk local`
 loads the local stack (which runs moto in a child process)."""
@@ -62,7 +63,57 @@ def build_parser() -> argparse.ArgumentParser:
     )
     publish.add_argument("--dry-run", action="store_true", help="list what would go out, and change nothing")
     publish.set_defaults(run=run_publish)
+
+    rotate = verbs.add_parser(
+        "rotate-signing-key",
+        help="add a new link-signing key (it signs from now on; links in flight keep working)",
+        description="Adds a key to the secret named by SIGNING_KEYS_SECRET; functions use it within 5 min.",
+    )
+    rotate.set_defaults(run=run_rotate)
+    retire = verbs.add_parser(
+        "retire-signing-keys",
+        help="remove all but the newest keys: links signed with the others stop working",
+    )
+    retire.add_argument(
+        "--keep", type=int, default=1, help="how many of the newest keys to keep (default: 1)"
+    )
+    retire.set_defaults(run=run_retire)
+
+    export = verbs.add_parser("export-audit", help="print the whole audit log, as CSV or JSON")
+    export.add_argument("--format", choices=("csv", "json"), default="csv")
+    export.set_defaults(run=run_export)
     return parser
+
+
+def run_rotate(args: argparse.Namespace) -> int:
+    from postdesk.config import get_settings
+    from postdesk.signing_keys import rotate
+
+    print(f"new signing key: {rotate(get_settings().signing_keys_secret)}")
+    return 0
+
+
+def run_retire(args: argparse.Namespace) -> int:
+    from postdesk.config import get_settings
+    from postdesk.signing_keys import retire
+
+    removed = retire(get_settings().signing_keys_secret, keep=args.keep)
+    print(f"retired: {', '.join(removed) or 'nothing'}")
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    import json
+
+    from postdesk.services import get_services
+    from postdesk.web.link_pages import audit_csv, audit_row
+
+    entries = get_services().store.whole_audit_log()
+    if args.format == "json":
+        print(json.dumps([audit_row(entry) for entry in entries], ensure_ascii=False, indent=1))
+    else:
+        print(audit_csv(entries), end="")
+    return 0
 
 
 def run_publish(args: argparse.Namespace) -> int:

@@ -179,7 +179,7 @@ class LinkPages:
         entries = self.services.store.whole_audit_log()
         headers = {**PAGE_HEADERS, "Content-Disposition": f'attachment; filename="postdesk-audit.{kind}"'}
         if kind == "json":
-            document = [_audit_row(entry) for entry in entries]
+            document = [audit_row(entry) for entry in entries]
             return Response(200, "application/json", json.dumps(document, ensure_ascii=False), headers)
         return Response(200, "text/csv; charset=utf-8", audit_csv(entries), headers)
 
@@ -187,7 +187,7 @@ class LinkPages:
 AUDIT_COLUMNS = ("at", "proposal_id", "version", "actor", "action", "via", "detail")
 
 
-def _audit_row(entry: AuditEntry) -> dict[str, Any]:
+def audit_row(entry: AuditEntry) -> dict[str, Any]:
     return {
         "at": entry.at.isoformat(),
         "proposal_id": entry.proposal_id,
@@ -210,6 +210,6 @@ def audit_csv(entries: list[AuditEntry]) -> str:
     writer = csv.writer(out)
     writer.writerow(AUDIT_COLUMNS)
     for entry in entries:
-        row = _audit_row(entry)
+        row = audit_row(entry)
         writer.writerow([spreadsheet_safe(row[column]) for column in AUDIT_COLUMNS])
     return out.getvalue()
