@@ -7,30 +7,35 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
-
-from pydantic import BaseModel, Field, field_validator, model_validator
+from typing import Literal, cast
 
 from postdesk.domain.addresses import canonical_address
 from postdesk.domain.kinds import DEFAULT_QUORUM, Kind
 from postdesk.errors import ConfigurationError
+
+_CHANNELS = ("x", "local", "none")
 
 
 def _split(value: str) -> list[str]:
     return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
-class Settings(BaseModel):
+@dataclass
+class Settings:
+    """A plain dataclass checked in __post_init__: pydantic would cost every cold start ~15 ms to build
+    the model, for a dozen strings read once."""
+
     table_name: str
     media_bucket: str
     signing_keys_secret: str
     sender_address: str
     public_base_url: str
-    approvers: list[str] = Field(default_factory=list)
-    allowed_proposer_domains: list[str] = Field(default_factory=list)
-    allowed_proposer_addresses: list[str] = Field(default_factory=list)
-    quorum: dict[Kind, int] = Field(default_factory=lambda: dict(DEFAULT_QUORUM))
+    approvers: list[str] = field(default_factory=list)
+    allowed_proposer_domains: list[str] = field(default_factory=list)
+    allowed_proposer_addresses: list[str] = field(default_factory=list)
+    quorum: dict[Kind, int] = field(default_factory=lambda: dict(DEFAULT_QUORUM))
     judicial_risk_quorum: int = 2
     time_zone: str = "Europe/Paris"
     confirmation_hours: int = 72
@@ -46,23 +51,15 @@ class Settings(BaseModel):
     inbound_mail_prefix: str = "inbound-mail/"
     publish_function_name: str = ""  # set for the API function: urgent posts invoke it at once
 
-    @field_validator("public_base_url")
-    @classmethod
-    def _no_trailing_slash(cls, value: str) -> str:
-        return value.rstrip("/")
-
-    @field_validator("approvers", "allowed_proposer_addresses")
-    @classmethod
-    def _canonical(cls, value: list[str]) -> list[str]:
-        return [canonical_address(address) for address in value]
-
-    @field_validator("allowed_proposer_domains")
-    @classmethod
-    def _lower(cls, value: list[str]) -> list[str]:
-        return [domain.lower().lstrip("@") for domain in value]
-
-    @model_validator(mode="after")
-    def _quorum_reachable(self) -> Settings:
+    def __post_init__(self) -> None:
+        self.public_base_url = self.public_base_url.rstrip("/")
+        self.approvers = [canonical_address(address) for address in self.approvers]
+        self.allowed_proposer_addresses = [canonical_address(a) for a in self.allowed_proposer_addresses]
+        self.allowed_proposer_domains = [
+            domain.lower().lstrip("@") for domain in self.allowed_proposer_domains
+        ]
+        if self.channel not in _CHANNELS:
+            raise ValueError(f"CHANNEL must be one of {', '.join(_CHANNELS)}, not {self.channel!r}")
         # Nobody approves their own proposal, so an approver's own proposal has one voter less.
         needed = max([*self.quorum.values(), self.judicial_risk_quorum])
         if self.approvers and len(self.approvers) - 1 < needed:
@@ -70,7 +67,6 @@ class Settings(BaseModel):
                 f"{len(self.approvers)} approvers cannot reach a quorum of {needed} on a proposal made by "
                 "one of them: add approvers or lower the quorum"
             )
-        return self
 
     def quorum_for(self, kind: Kind, judicial_risk: bool) -> int:
         base = self.quorum.get(kind, 1)
@@ -109,7 +105,7 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
             time_zone=env.get("TIME_ZONE", "Europe/Paris"),
             confirmation_hours=int(env.get("CONFIRMATION_HOURS", "72")),
             review_link_days=int(env.get("REVIEW_LINK_DAYS", "14")),
-            channel=env.get("CHANNEL", "x"),
+            channel=cast("Literal['x', 'local', 'none']", env.get("CHANNEL", "x")),
             x_credentials_secret=env.get("X_CREDENTIALS_SECRET", ""),
             publish_cap=int(env.get("PUBLISH_CAP", "3")),
             publish_spacing_seconds=int(env.get("PUBLISH_SPACING_SECONDS", "180")),

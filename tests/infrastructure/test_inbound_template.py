@@ -4,6 +4,7 @@ more than its job."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from postdesk.config import Settings
@@ -60,7 +61,7 @@ def test_the_function_the_console_and_the_rule_agree_on_where_raw_mail_is_kept()
 
     assert variables["INBOUND_MAIL_PREFIX"] == prefix
     assert receipt_rule_prefix(TEMPLATE) == prefix
-    assert Settings.model_fields["inbound_mail_prefix"].default == prefix
+    assert {f.name: f.default for f in dataclasses.fields(Settings)}["inbound_mail_prefix"] == prefix
     assert variables["SUBMISSION_ADDRESS"] == {"Ref": "SubmissionAddress"}
 
 

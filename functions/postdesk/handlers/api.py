@@ -21,7 +21,6 @@ from postdesk.observability import logger, metrics, tracer
 from postdesk.services import Services, get_services
 from postdesk.web.forms import media_type, parse_form, parse_json_object
 from postdesk.web.i18n import pick_language, strings
-from postdesk.web.link_pages import LinkPages
 from postdesk.web.pages import as_json, error_document, error_page, field_errors, html, message_page
 from postdesk.web.render import kind_choices, render
 
@@ -218,6 +217,8 @@ def _json_images(value: object) -> list[ImageUpload]:
 @app.get("/l/<token>", summary="The page behind a signed link: shows what the link would do, changes nothing")
 def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
     services = get_services()
+    from postdesk.web.link_pages import LinkPages  # the approvers' pages: loaded when a link is opened
+
     pages = LinkPages(services, token, _language(lang))
     if submission.verify_link(services, token).action == outgoing_mail.LIST:
         return pages.list_page(submission.verify_link(services, token))
@@ -231,6 +232,8 @@ def link_action(token: Annotated[str, Path()], lang: Lang = None) -> Response[st
     content_type = app.current_event.headers.get("content-type") or "application/x-www-form-urlencoded"
     body = _body()
     fields = parse_form(body, content_type).fields if body else {}
+    from postdesk.web.link_pages import LinkPages
+
     return LinkPages(services, token, _language(lang)).act(opened, fields)
 
 
@@ -241,6 +244,8 @@ def audit_export(token: Annotated[str, Path()], kind: Annotated[str, Path()]) ->
     services = get_services()
     if kind not in ("csv", "json"):
         raise NotFound("the audit log exports as audit.csv or audit.json")
+    from postdesk.web.link_pages import LinkPages
+
     return LinkPages(services, token, "fr").export(submission.verify_link(services, token), kind)
 
 
