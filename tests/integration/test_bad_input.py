@@ -131,6 +131,7 @@ def test_the_form_shows_each_error_next_to_its_field_and_keeps_what_was_typed(st
     assert "Appel à témoins : &lt;vol&gt; &amp; &#34;agression&#34;</textarea>" in page
     assert 'value="PR-42"' in page and 'value="moi@gmail.com"' in page
     assert '<option value="witness_appeal" selected>' in page
+    assert "joignez à nouveau vos images" in page  # a browser never refills a file input
     assert _stored_items() == 0 and _objects() == 0
 
 
