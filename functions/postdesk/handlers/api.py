@@ -45,13 +45,19 @@ def _switch_url(path: str, language: str) -> str:
     return f"{_base()}{path}" + ("" if language == "en" else "?lang=en")
 
 
+def _asks_json() -> bool:
+    """A script, not a browser: it asks for JSON and not for HTML."""
+    accept = app.current_event.headers.get("accept") or ""
+    return "application/json" in accept and "text/html" not in accept
+
+
 def _wants_html() -> bool:
     event = app.current_event
-    if event.path.startswith("/l/"):
-        return True
+    if event.path.startswith("/l/"):  # the pages behind links, unless a script asks for JSON
+        return not _asks_json()
     accept = event.headers.get("accept") or ""
     content = media_type(event.headers.get("content-type"))
-    if content == "application/json" or ("application/json" in accept and "text/html" not in accept):
+    if content == "application/json" or _asks_json():
         return False
     return "text/html" in accept or content in ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -222,19 +228,35 @@ def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]
     pages = LinkPages(services, token, _language(lang))
     if submission.verify_link(services, token).action == outgoing_mail.LIST:
         return pages.list_page(submission.verify_link(services, token))
-    return pages.show(submission.open_link(services, token))
+    opened = submission.open_link(services, token)
+    if _asks_json():
+        return as_json(pages.describe(opened))
+    return pages.show(opened)
 
 
-@app.post("/l/<token>", summary="Perform the action of a signed link (from its page's button)")
+@app.post(
+    "/l/<token>",
+    summary="Perform the action of a signed link, once",
+    description='The page\'s button posts a form; a script may post JSON ({"reason"} to reject, '
+    '{"comment"} to request changes, {"text"} to edit) with Accept: application/json and gets '
+    "{message, proposal}. A GET with Accept: application/json describes the link's action and proposal.",
+)
 def link_action(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
     services = get_services()
     opened = submission.open_link(services, token)
     content_type = app.current_event.headers.get("content-type") or "application/x-www-form-urlencoded"
     body = _body()
-    fields = parse_form(body, content_type).fields if body else {}
     from postdesk.web.link_pages import LinkPages
 
-    return LinkPages(services, token, _language(lang)).act(opened, fields)
+    pages = LinkPages(services, token, _language(lang))
+    if media_type(content_type) == "application/json":
+        document = parse_json_object(body) if body else {}
+        fields = {key: value for key, value in document.items() if isinstance(value, str)}
+    else:
+        fields = parse_form(body, content_type).fields if body else {}
+    if _asks_json():
+        return as_json(pages.perform_json(opened, fields))
+    return pages.act(opened, fields)
 
 
 @app.get(

@@ -12,11 +12,12 @@ from zoneinfo import ZoneInfo
 from aws_lambda_powertools.event_handler import Response
 
 from postdesk import outgoing_mail, resolution, review, submission
+from postdesk.domain import counting
 from postdesk.domain.links import LinkClaims
 from postdesk.domain.proposal import AuditEntry, Proposal
 from postdesk.domain.review_rules import SelfApproval, check_approver
 from postdesk.domain.states import Status
-from postdesk.errors import InvalidLink, InvalidProposal, StaleVersion
+from postdesk.errors import Conflict, InvalidLink, InvalidProposal, StaleVersion
 from postdesk.services import Services
 from postdesk.submission import OpenedLink
 from postdesk.web.emailed_confirmation import EmailedConfirmation, is_emailed
@@ -124,20 +125,7 @@ class LinkPages:
             proposal = submission.confirm_proposal(services, opened)
             return self._message(self.t["confirmed_title"], [self.t["confirmed_body"]], proposal)
         try:
-            if action == outgoing_mail.APPROVE:
-                outcome = review.approve(services, opened)
-            elif action == outgoing_mail.REJECT:
-                outcome = review.reject(services, opened, form.get("reason"))
-            elif action == outgoing_mail.REQUEST_CHANGES:
-                outcome = review.request_changes(services, opened, form.get("comment"))
-            elif action == outgoing_mail.EDIT:
-                outcome = review.edit(services, opened, form.get("text"))
-            elif action == outgoing_mail.WITHDRAW:
-                outcome = review.withdraw(services, opened)
-            elif action in resolution.RESOLUTION_ACTIONS:
-                outcome = resolution.resolve(services, opened, form)
-            else:
-                raise InvalidLink("this link does not perform an action")
+            outcome = perform(services, opened, form)
         except InvalidProposal as error:
             name = _FIELDS.get(action, ("text", ""))[0]
             return self._form(opened, action, field_errors(error, self.language), form.get(name, ""))
@@ -146,6 +134,28 @@ class LinkPages:
         except StaleVersion as error:
             return self._message(self.t["version_stale_title"], [error.message], opened.proposal, 409)
         return self._message(self.t["done_title"], [self.t[outcome.message_key]], outcome.proposal)
+
+    # -- the JSON API beside the pages --------------------------------------------------------------
+    def describe(self, opened: OpenedLink) -> dict[str, Any]:
+        """What a GET with `Accept: application/json` answers: the link's action and its proposal, after
+        the same checks as the page (an error answers as JSON, with its status)."""
+        if opened.claims.action not in (outgoing_mail.CONFIRM, *resolution.RESOLUTION_ACTIONS):
+            review.check_link(self.services, opened, acting=False)
+        return {"action": opened.claims.action, "proposal": proposal_document(opened.proposal)}
+
+    def perform_json(self, opened: OpenedLink, form: dict[str, str]) -> dict[str, Any]:
+        if opened.claims.action == outgoing_mail.CONFIRM:
+            if is_emailed(opened.proposal):
+                raise Conflict(
+                    "a proposal sent by email is confirmed from its page, which asks what the mail left out"
+                )
+            proposal = submission.confirm_proposal(self.services, opened)
+            return {"message": strings("en")["confirmed_body"], "proposal": proposal_document(proposal)}
+        outcome = perform(self.services, opened, form)
+        return {
+            "message": strings("en")[outcome.message_key],
+            "proposal": proposal_document(outcome.proposal),
+        }
 
     # -- the approvers' list and audit log ----------------------------------------------------------
     def _check_list(self, claims: LinkClaims) -> None:
@@ -182,6 +192,45 @@ class LinkPages:
             document = [audit_row(entry) for entry in entries]
             return Response(200, "application/json", json.dumps(document, ensure_ascii=False), headers)
         return Response(200, "text/csv; charset=utf-8", audit_csv(entries), headers)
+
+
+def perform(services: Services, opened: OpenedLink, form: dict[str, str]) -> review.Outcome:
+    """Do what the link is for, once: the one use case behind both the page's button and the JSON API."""
+    action = opened.claims.action
+    if action == outgoing_mail.APPROVE:
+        return review.approve(services, opened)
+    if action == outgoing_mail.REJECT:
+        return review.reject(services, opened, form.get("reason"))
+    if action == outgoing_mail.REQUEST_CHANGES:
+        return review.request_changes(services, opened, form.get("comment"))
+    if action == outgoing_mail.EDIT:
+        return review.edit(services, opened, form.get("text"))
+    if action == outgoing_mail.WITHDRAW:
+        return review.withdraw(services, opened)
+    if action in resolution.RESOLUTION_ACTIONS:
+        return resolution.resolve(services, opened, form)
+    raise InvalidLink("this link does not perform an action")
+
+
+def proposal_document(proposal: Proposal) -> dict[str, Any]:
+    return {
+        "id": proposal.id,
+        "status": proposal.status.value,
+        "version": proposal.version,
+        "kind": proposal.kind.value,
+        "text": proposal.text,
+        "weighted_length": counting.weighted_length(proposal.text),
+        "judicial_risk": proposal.judicial_risk,
+        "urgent": proposal.urgent,
+        "not_before": proposal.not_before.isoformat() if proposal.not_before else None,
+        "expires_at": proposal.expires_at.isoformat() if proposal.expires_at else None,
+        "prosecutor_reference": proposal.prosecutor_reference,
+        "images": [{"alt": image.alt, "content_type": image.content_type} for image in proposal.images],
+        "proposer_email": proposal.proposer_email,
+        "approvals": sorted(proposal.approvals),
+        "quorum": proposal.quorum,
+        "status_reason": proposal.status_reason,
+    }
 
 
 AUDIT_COLUMNS = ("at", "proposal_id", "version", "actor", "action", "via", "detail")
