@@ -3,7 +3,7 @@ a link, valid for the day, to the list of every proposal and the audit log."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -70,7 +70,7 @@ def expire_overdue(services: Services, proposals: list[Proposal]) -> list[Propos
             and proposal.expires_at <= now
         ):
             reason = "its expiry passed before it was approved"
-            expired = Proposal(**{**proposal.__dict__, "status": Status.EXPIRED})
+            expired = replace(proposal, status=Status.EXPIRED)
             mails = [outbox_item(m, proposal.id, now) for m in publishing_mail.expired(services, expired)]
         else:
             still_open.append(proposal)
@@ -115,16 +115,15 @@ def send_digest(services: Services, *, run_key: str, next_run: datetime | None =
         actions: list[tuple[str, str]] = []
         for number, proposal in enumerate(waiting, start=1):
             paragraphs.append(f"{number}. {outgoing_mail.excerpt(proposal.text, 120)}")
-            for action in outgoing_mail.REVIEW_ACTIONS:
-                url = outgoing_mail.link(
-                    services,
-                    actor=approver,
-                    proposal=proposal,
-                    action=action,
-                    expires=expires,
-                    language=language,
-                )
-                actions.append((f"{t[f'{action}_button']} ({number})", url))
+            actions += outgoing_mail.action_links(
+                services,
+                actor=approver,
+                proposal=proposal,
+                actions=outgoing_mail.REVIEW_ACTIONS,
+                expires=expires,
+                language=language,
+                label_suffix=f" ({number})",
+            )
         if upcoming:
             paragraphs.append(t["mail_digest_due"])
             paragraphs += [f"– {outgoing_mail.excerpt(p.text, 120)}" for p in upcoming]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from postdesk.domain.addresses import canonical_address
 from postdesk.domain.kinds import LABELS
@@ -52,6 +53,27 @@ def link(
     return f"{services.settings.public_base_url}/l/{sign(claims, services.signing_keys())}{suffix}"
 
 
+def action_links(
+    services: Services,
+    *,
+    actor: str,
+    proposal: Proposal,
+    actions: tuple[str, ...] | list[str],
+    expires: datetime,
+    language: str,
+    label_suffix: str = "",
+) -> list[tuple[str, str]]:
+    """One signed link per action for `actor`, each named by its button's wording."""
+    t = strings(language)
+    return [
+        (
+            f"{t[f'{action}_button']}{label_suffix}",
+            link(services, actor=actor, proposal=proposal, action=action, expires=expires, language=language),
+        )
+        for action in actions
+    ]
+
+
 def _review_expiry(services: Services, proposal: Proposal) -> datetime:
     expiry = services.clock() + timedelta(days=services.settings.review_link_days)
     return min(expiry, proposal.expires_at) if proposal.expires_at else expiry
@@ -86,7 +108,7 @@ def compose(
 def confirmation(services: Services, proposal: Proposal) -> Mail:
     language = proposal.language
     t = strings(language)
-    date = proposal.confirm_by.astimezone(_zone(services)).strftime("%d/%m/%Y %H:%M")
+    date = proposal.confirm_by.astimezone(ZoneInfo(services.settings.time_zone)).strftime("%d/%m/%Y %H:%M")
     confirm = link(
         services,
         actor=proposal.proposer_email,
@@ -152,21 +174,10 @@ def review_requests(services: Services, proposal: Proposal) -> list[Mail]:
     wrote = authors(proposal)
     mails = []
     for approver in services.settings.approvers:
-        actions = [
-            (
-                t[f"{action}_button"],
-                link(
-                    services,
-                    actor=approver,
-                    proposal=proposal,
-                    action=action,
-                    expires=expires,
-                    language=language,
-                ),
-            )
-            for action in REVIEW_ACTIONS
-            if not (action == APPROVE and canonical_address(approver) in wrote)
-        ]
+        allowed = [a for a in REVIEW_ACTIONS if not (a == APPROVE and canonical_address(approver) in wrote)]
+        actions = action_links(
+            services, actor=approver, proposal=proposal, actions=allowed, expires=expires, language=language
+        )
         paragraphs = [t["mail_review_body"]]
         if proposal.version > 1:
             paragraphs.append(t["mail_review_version"].format(version=proposal.version))
@@ -209,9 +220,3 @@ def to_everyone(
             )
         )
     return mails
-
-
-def _zone(services: Services) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(services.settings.time_zone)

@@ -9,7 +9,7 @@ import contextlib
 import itertools
 import secrets
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -367,7 +367,7 @@ class ProposalStore:
                 unchanged &= size(ProposalItem.approvals) == len(proposal.approvals)  # type: ignore[no-untyped-call]
             else:
                 unchanged &= ProposalItem.approvals.does_not_exist()
-            after = Proposal(**{**proposal.__dict__, "approvals": frozenset(approvals)})
+            after = replace(proposal, approvals=frozenset(approvals))
             if approves:
                 after.status, after.approved_at = Status.APPROVED, now
             mails = mails_if_approved(after) if approves else ()
@@ -375,15 +375,7 @@ class ProposalStore:
                 with TransactWrite(connection=self._connection()) as transaction:
                     transaction.update(_to_item(proposal), actions=actions, condition=unchanged)
                     transaction.save(
-                        VoteItem(
-                            pk=proposal_pk(proposal.id),
-                            sk=vote_sk(proposal.version, approver),
-                            approver=approver,
-                            version=proposal.version,
-                            decision="approve",
-                            at=now,
-                            link_id=link_use.link_id,
-                        ),
+                        vote_item(proposal, approver, "approve", "", link_use.link_id, now),
                         condition=VoteItem.pk.does_not_exist(),
                     )
                     transaction.save(

@@ -59,20 +59,14 @@ def needs_a_decision(services: Services, proposal: Proposal, reason: str) -> lis
             paragraphs=[t[body_key].format(reason=reason)],
             language=language,
             proposal=proposal,
-            actions=[
-                (
-                    t[f"{action}_button"],
-                    outgoing_mail.link(
-                        services,
-                        actor=approver,
-                        proposal=proposal,
-                        action=action,
-                        expires=expires,
-                        language=language,
-                    ),
-                )
-                for action in actions
-            ],
+            actions=outgoing_mail.action_links(
+                services,
+                actor=approver,
+                proposal=proposal,
+                actions=actions,
+                expires=expires,
+                language=language,
+            ),
             footer=t["mail_links_footer"],
         )
         for approver in services.settings.approvers

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any, NoReturn
 
 from postdesk import outbox, outgoing_mail
-from postdesk.domain import counting
 from postdesk.domain.addresses import canonical_address
 from postdesk.domain.proposal import AuditEntry, Proposal
 from postdesk.domain.review_rules import (
@@ -23,11 +23,13 @@ from postdesk.domain.review_rules import (
     check_open,
 )
 from postdesk.domain.states import Status
-from postdesk.errors import Conflict, FieldError, InvalidLink, InvalidProposal, LinkAlreadyUsed, PostdeskError
+from postdesk.domain.validation import field_error, post_text
+from postdesk.errors import Conflict, InvalidLink, InvalidProposal, LinkAlreadyUsed, PostdeskError
 from postdesk.observability import logger, metrics
 from postdesk.proposal_store import LinkUse, outbox_item, version_item, vote_item
 from postdesk.services import Services
 from postdesk.submission import OpenedLink
+from postdesk.table import OutboxItem
 from postdesk.web.i18n import strings
 
 MAX_COMMENT = 1000
@@ -68,13 +70,11 @@ def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
     """What every approver link must satisfy, before showing its page and again before acting."""
     claims, proposal = opened.claims, opened.proposal
     try:
+        by_proposer = canonical_address(claims.actor) == canonical_address(proposal.proposer_email)
         if claims.action in outgoing_mail.REVIEW_ACTIONS:
             check_approver(claims.actor, services.settings.approvers)
-        elif claims.action == outgoing_mail.WITHDRAW:
-            if canonical_address(claims.actor) != canonical_address(proposal.proposer_email):
-                raise InvalidLink("this withdrawal link is not for this proposal")
-        elif claims.action == outgoing_mail.EDIT:
-            pass
+        elif claims.action == outgoing_mail.WITHDRAW and not by_proposer:
+            raise InvalidLink("this withdrawal link is not for this proposal")
         if claims.action != outgoing_mail.WITHDRAW:
             check_current_version(claims.version, proposal)
         if claims.action == outgoing_mail.APPROVE:
@@ -120,7 +120,10 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
     now = services.clock()
     approver = canonical_address(claims.actor)
 
-    def approval_mails(approved: Proposal) -> list:  # type: ignore[type-arg]
+    owed: list[OutboxItem] = []
+
+    def approval_mails(approved: Proposal) -> list[OutboxItem]:
+        """Built by each attempt of the write; the attempt that lands leaves its own in `owed`."""
         urgent = "mail_approved_urgent" if approved.urgent else ""
         mails = outgoing_mail.to_everyone(
             services,
@@ -130,12 +133,7 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
             count=str(len(approved.approvals)),
             urgent=urgent,
         )
-        return [outbox_item(mail, approved.id, now) for mail in mails]
-
-    owed: list = []  # type: ignore[type-arg]
-
-    def remember(approved: Proposal) -> list:  # type: ignore[type-arg]
-        owed[:] = approval_mails(approved)  # each attempt of the write builds its own; the last one counts
+        owed[:] = [outbox_item(mail, approved.id, now) for mail in mails]
         return owed
 
     def quorum_line(approved: Proposal) -> AuditEntry:
@@ -151,7 +149,7 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
             approver,
             link_use=LinkUse(claims.link_id, approver, claims.action),
             audit=AuditEntry(proposal.id, now, approver, "approved", proposal.version, _via(opened)),
-            mails_if_approved=remember,
+            mails_if_approved=approval_mails,
             audit_if_approved=quorum_line,
             now=now,
         )
@@ -172,18 +170,9 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
 def _comment(value: str | None, field: str) -> str:
     comment = (value or "").strip()
     if not comment:
-        raise InvalidProposal([FieldError(field, "is required", "required")])
+        raise InvalidProposal([field_error(field, "required")])
     if len(comment) > MAX_COMMENT:
-        raise InvalidProposal(
-            [
-                FieldError(
-                    field,
-                    f"is longer than {MAX_COMMENT} characters",
-                    "too_long",
-                    (("max", str(MAX_COMMENT)),),
-                )
-            ]
-        )
+        raise InvalidProposal([field_error(field, "too_long", max=MAX_COMMENT)])
     return comment
 
 
@@ -194,7 +183,7 @@ def reject(services: Services, opened: OpenedLink, reason: str | None) -> Outcom
     claims, proposal = opened.claims, opened.proposal
     now = services.clock()
     approver = canonical_address(claims.actor)
-    after = Proposal(**{**proposal.__dict__, "status": Status.REJECTED, "status_reason": text})
+    after = replace(proposal, status=Status.REJECTED, status_reason=text)
     mails = outgoing_mail.to_everyone(
         services, after, "mail_rejected_subject", "mail_rejected_body", who=approver, reason=text
     )
@@ -204,7 +193,7 @@ def reject(services: Services, opened: OpenedLink, reason: str | None) -> Outcom
         Status.REJECTED,
         AuditEntry(proposal.id, now, approver, "rejected", proposal.version, _via(opened), text),
         link_use=LinkUse(claims.link_id, approver, claims.action),
-        changes={"status_reason": text, "due_pk": None, "due_sk": None},
+        changes={"status_reason": text},
         extra=[vote_item(proposal, approver, "reject", text, claims.link_id, now), *owed],
         now=now,
     )
@@ -220,14 +209,14 @@ def request_changes(services: Services, opened: OpenedLink, comment: str | None)
     claims, proposal = opened.claims, opened.proposal
     now = services.clock()
     approver = canonical_address(claims.actor)
-    after = Proposal(**{**proposal.__dict__, "status": Status.CHANGES_REQUESTED, "status_reason": text})
+    after = replace(proposal, status=Status.CHANGES_REQUESTED, status_reason=text)
     t = strings(proposal.language)
     edit_url = outgoing_mail.link(
         services,
         actor=proposal.proposer_email,
         proposal=after,
         action=outgoing_mail.EDIT,
-        expires=now + _days(services),
+        expires=now + timedelta(days=services.settings.review_link_days),
         language=proposal.language,
     )
     to_proposer = outgoing_mail.to_proposer(
@@ -265,12 +254,6 @@ def request_changes(services: Services, opened: OpenedLink, comment: str | None)
     return Outcome(after, "changes_done")
 
 
-def _days(services: Services):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return timedelta(days=services.settings.review_link_days)
-
-
 @_refusals_audited
 def edit(services: Services, opened: OpenedLink, new_text: str | None) -> Outcome:
     """A new version: the text changes, earlier approvals stop counting, every approver votes again."""
@@ -283,35 +266,19 @@ def edit(services: Services, opened: OpenedLink, new_text: str | None) -> Outcom
             check_open(proposal, OPEN_FOR_EDIT, "edited")
         except PostdeskError as error:
             refuse(services, opened, error)
-    text = (new_text or "").replace("\r\n", "\n").strip()
-    tally = counting.count(text)
-    if not text:
-        raise InvalidProposal([FieldError("text", "is required", "required")])
-    if not tally.valid:
-        raise InvalidProposal(
-            [
-                FieldError(
-                    "text",
-                    f"is {tally.weighted_length} characters as X counts them; 280 at most",
-                    "text_too_long",
-                    (("count", str(tally.weighted_length)), ("max", "280")),
-                )
-            ]
-        )
+    text = post_text(new_text)
     now = services.clock()
     editor = canonical_address(claims.actor)
     is_proposer = editor == canonical_address(proposal.proposer_email)
-    after = Proposal(
-        **{
-            **proposal.__dict__,
-            "status": Status.PENDING,
-            "text": text,
-            "version": proposal.version + 1,
-            "approvals": frozenset(),
-            "approved_at": None,
-            "edited_by": None if is_proposer else editor,
-            "status_reason": None,
-        }
+    after = replace(
+        proposal,
+        status=Status.PENDING,
+        text=text,
+        version=proposal.version + 1,
+        approvals=frozenset(),
+        approved_at=None,
+        edited_by=None if is_proposer else editor,
+        status_reason=None,
     )
     mails = outgoing_mail.review_requests(services, after)
     owed = [outbox_item(mail, proposal.id, now) for mail in mails]
@@ -350,7 +317,7 @@ def withdraw(services: Services, opened: OpenedLink) -> Outcome:
     check_link(services, opened, acting=True)
     claims, proposal = opened.claims, opened.proposal
     now = services.clock()
-    after = Proposal(**{**proposal.__dict__, "status": Status.WITHDRAWN})
+    after = replace(proposal, status=Status.WITHDRAWN)
     mails = [
         m
         for m in outgoing_mail.to_everyone(
@@ -364,7 +331,7 @@ def withdraw(services: Services, opened: OpenedLink) -> Outcome:
         Status.WITHDRAWN,
         AuditEntry(proposal.id, now, claims.actor, "withdrawn", proposal.version, _via(opened)),
         link_use=LinkUse(claims.link_id, claims.actor, claims.action),
-        changes={"due_pk": None, "due_sk": None},
+        changes={},  # WITHDRAWN is final: the store takes it off the sparse indexes
         extra=owed,
         now=now,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -89,9 +89,12 @@ def verify_link(services: Services, token: str) -> LinkClaims:
 
 def open_link(services: Services, token: str) -> OpenedLink:
     """Check a link and load what it is about; a GET calls only this, so it never changes anything."""
-    claims = verify_link(services, token)
-    proposal = services.store.get(claims.proposal_id)
-    return OpenedLink(claims, proposal)
+    return load_link(services, verify_link(services, token))
+
+
+def load_link(services: Services, claims: LinkClaims) -> OpenedLink:
+    """The proposal a verified link is about."""
+    return OpenedLink(claims, services.store.get(claims.proposal_id))
 
 
 @dataclass(frozen=True)
@@ -132,7 +135,7 @@ def confirm_proposal(
         raise Conflict(f"this proposal can no longer be confirmed: it is {proposal.status.value}")
     t = strings(proposal.language)
     completed = completion.proposal if completion is not None else proposal
-    confirmed = Proposal(**{**completed.__dict__, "status": Status.PENDING})
+    confirmed = replace(completed, status=Status.PENDING)
     mails = [
         outgoing_mail.to_proposer(
             services, confirmed, "mail_pending_subject", [t["mail_pending_body"]], withdraw=True

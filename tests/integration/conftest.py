@@ -5,14 +5,10 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -22,6 +18,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
+from postdesk.local_stack.outbox import SentMail, parse_raw_message
 from postdesk.local_stack.template_resources import LocalNames, create_resources, load_template
 from postdesk.services import get_services, reset_services
 
@@ -30,15 +27,6 @@ REGION = "eu-west-1"
 BASE_URL = "https://postdesk.example.org"
 SENDER = "postdesk@example.org"
 APPROVERS = ["director@example.org", "deputy1@example.org", "deputy2@example.org"]
-
-
-@dataclass
-class SentMail:
-    to: list[str]
-    subject: str
-    text: str
-    html: str
-    links: list[str]
 
 
 @dataclass
@@ -59,23 +47,6 @@ class Context:
 
     def get_remaining_time_in_millis(self) -> int:
         return 10_000
-
-
-def _parse_mail(raw: bytes) -> SentMail:
-    message = BytesParser(policy=policy.default).parsebytes(raw)
-    assert isinstance(message, EmailMessage)
-    text_part = message.get_body(preferencelist=("plain",))
-    html_part = message.get_body(preferencelist=("html",))
-    text = text_part.get_content() if text_part is not None else ""
-    html = html_part.get_content() if html_part is not None else ""
-    links = list(dict.fromkeys(re.findall(r"https?://[^\s\"'<>]+", text + " " + html)))
-    return SentMail(
-        to=[a.strip() for a in str(message["To"]).split(",")],
-        subject=str(message["Subject"]),
-        text=text,
-        html=html,
-        links=links,
-    )
 
 
 class Stack:
@@ -167,12 +138,13 @@ class Stack:
         )
 
     def mails(self) -> list[SentMail]:
+        """Every mail SES took, in the order sent, read as the local stack's outbox reads them."""
         from moto.core import DEFAULT_ACCOUNT_ID
         from moto.ses.models import ses_backends
 
         backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
         return [
-            _parse_mail(m.raw_data.encode() if isinstance(m.raw_data, str) else m.raw_data)
+            parse_raw_message(m.raw_data, list(m.destinations), m.id)
             for m in backend.sent_messages
             if hasattr(m, "raw_data")
         ]

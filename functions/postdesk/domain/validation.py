@@ -64,13 +64,40 @@ def sniff_image_type(data: bytes) -> str | None:
     return None
 
 
+def field_error(field: str, code: str, **params: object) -> FieldError:
+    """A problem with one field, worded from MESSAGES (pages translate it by its code)."""
+    message = MESSAGES[code].format(**params)
+    return FieldError(field, message, code, tuple((k, str(v)) for k, v in params.items()))
+
+
+def _text_errors(text: str) -> list[FieldError]:
+    tally = counting.count(text)
+    if tally.invalid_characters:
+        return [field_error("text", "invalid_characters")]
+    if tally.weighted_length > counting.MAX_WEIGHTED_LENGTH:
+        return [
+            field_error(
+                "text", "text_too_long", count=tally.weighted_length, max=counting.MAX_WEIGHTED_LENGTH
+            )
+        ]
+    return []
+
+
+def post_text(value: str | None) -> str:
+    """The text of a post as a new version of it (an edit): the same rules as when it was proposed."""
+    text = (value or "").replace("\r\n", "\n").strip()
+    errors = _text_errors(text) if text else [field_error("text", "required")]
+    if errors:
+        raise InvalidProposal(errors)
+    return text
+
+
 class _Collector:
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
 
     def add(self, field: str, code: str, **params: object) -> None:
-        message = MESSAGES[code].format(**params)
-        self.errors.append(FieldError(field, message, code, tuple((k, str(v)) for k, v in params.items())))
+        self.errors.append(field_error(field, code, **params))
 
     def string(self, fields: Mapping[str, object], name: str, *, required: bool = False) -> str | None:
         value = fields.get(name)
@@ -128,11 +155,7 @@ def validate_proposal(
     text = check.string(fields, "text", required=True)
     if text is not None:
         text = text.replace("\r\n", "\n").strip()
-        tally = counting.count(text)
-        if tally.invalid_characters:
-            check.add("text", "invalid_characters")
-        elif tally.weighted_length > counting.MAX_WEIGHTED_LENGTH:
-            check.add("text", "text_too_long", count=tally.weighted_length, max=counting.MAX_WEIGHTED_LENGTH)
+        check.errors += _text_errors(text)
 
     kind: Kind | None = None
     raw_kind = check.string(fields, "kind", required=True)

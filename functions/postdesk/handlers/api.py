@@ -19,7 +19,7 @@ from postdesk.domain.validation import validate_proposal
 from postdesk.errors import InvalidProposal, NotFound, PayloadTooLarge, PostdeskError
 from postdesk.observability import logger, metrics, tracer
 from postdesk.services import Services, get_services
-from postdesk.web.forms import media_type, parse_form, parse_json_object
+from postdesk.web.forms import json_images, media_type, parse_form, parse_json_object
 from postdesk.web.i18n import pick_language, strings
 from postdesk.web.pages import as_json, error_document, error_page, field_errors, html, message_page
 from postdesk.web.render import kind_choices, render
@@ -138,7 +138,7 @@ def propose(lang: Lang = None) -> Response[str]:
     body = _body()
     if media_type(content_type) == "application/json":
         fields = parse_json_object(body)
-        images = _json_images(fields.pop("images", None))
+        images = json_images(fields.pop("images", None))
         draft = validate_proposal(fields, images, **_validation_settings(services))
         proposal = submission.submit_proposal(services, draft, source="api", language=language, via="api")
         metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
@@ -186,49 +186,16 @@ def _validation_settings(services: Services) -> dict[str, Any]:
     }
 
 
-def _json_images(value: object) -> list[ImageUpload]:
-    """JSON images: [{"content_type", "data" (base64), "alt"}]."""
-    if value is None:
-        return []
-    problems: list[Any] = []
-    from postdesk.errors import FieldError
-
-    if not isinstance(value, list):
-        raise InvalidProposal([FieldError("images", "must be a list", "not_list")])
-    images: list[ImageUpload] = []
-    for index, item in enumerate(value):
-        field = f"images[{index}]"
-        if not isinstance(item, dict) or not isinstance(item.get("data"), str):
-            problems.append(FieldError(field, "must be an object with base64 data, content_type and alt"))
-            continue
-        try:
-            data = base64.b64decode(item["data"], validate=True)
-        except ValueError:
-            problems.append(FieldError(f"{field}.data", "is not base64"))
-            continue
-        images.append(
-            ImageUpload(
-                data=data,
-                content_type=str(item.get("content_type", "")),
-                alt=str(item.get("alt") or ""),
-                field=field,
-                alt_field=f"{field}.alt",
-            )
-        )
-    if problems:
-        raise InvalidProposal(problems)
-    return images
-
-
 @app.get("/l/<token>", summary="The page behind a signed link: shows what the link would do, changes nothing")
 def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
     services = get_services()
     from postdesk.web.link_pages import LinkPages  # the approvers' pages: loaded when a link is opened
 
     pages = LinkPages(services, token, _language(lang))
-    if submission.verify_link(services, token).action == outgoing_mail.LIST:
-        return pages.list_page(submission.verify_link(services, token))
-    opened = submission.open_link(services, token)
+    claims = submission.verify_link(services, token)
+    if claims.action == outgoing_mail.LIST:
+        return pages.list_page(claims)
+    opened = submission.load_link(services, claims)
     if _asks_json():
         return as_json(pages.describe(opened))
     return pages.show(opened)

@@ -5,6 +5,7 @@ body is a clear 400, not a crash."""
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from email import policy
@@ -13,7 +14,8 @@ from email.parser import BytesParser
 from typing import Any
 from urllib.parse import parse_qsl
 
-from postdesk.errors import BadRequest, UnsupportedMediaType
+from postdesk.domain.proposal import ImageUpload
+from postdesk.errors import BadRequest, FieldError, InvalidProposal, UnsupportedMediaType
 
 
 @dataclass
@@ -85,3 +87,35 @@ def parse_form(body: bytes, content_type: str) -> PostedForm:
         except (LookupError, UnicodeDecodeError):
             raise BadRequest(f"{name}: is not UTF-8 text") from None
     return form
+
+
+def json_images(value: object) -> list[ImageUpload]:
+    """JSON images: [{"content_type", "data" (base64), "alt"}]."""
+    if value is None:
+        return []
+    problems: list[FieldError] = []
+    if not isinstance(value, list):
+        raise InvalidProposal([FieldError("images", "must be a list", "not_list")])
+    images: list[ImageUpload] = []
+    for index, item in enumerate(value):
+        field = f"images[{index}]"
+        if not isinstance(item, dict) or not isinstance(item.get("data"), str):
+            problems.append(FieldError(field, "must be an object with base64 data, content_type and alt"))
+            continue
+        try:
+            data = base64.b64decode(item["data"], validate=True)
+        except ValueError:
+            problems.append(FieldError(f"{field}.data", "is not base64"))
+            continue
+        images.append(
+            ImageUpload(
+                data=data,
+                content_type=str(item.get("content_type", "")),
+                alt=str(item.get("alt") or ""),
+                field=field,
+                alt_field=f"{field}.alt",
+            )
+        )
+    if problems:
+        raise InvalidProposal(problems)
+    return images

@@ -73,10 +73,13 @@ def message_page(
 
 
 def error_page(error: PostdeskError, *, language: str, switch_url: str) -> Response[str]:
-    t = strings(language)
-    title = t["link_error_title"] if error.status_code in (403, 409, 410) else t["not_found_title"]
-    if error.status_code not in (403, 404, 409, 410):
-        title = t["field_error"]
+    title_key = {
+        403: "link_error_title",
+        409: "link_error_title",
+        410: "link_error_title",
+        404: "not_found_title",
+    }
+    title = strings(language)[title_key.get(error.status_code, "field_error")]
     return message_page(
         title, [error.message], language=language, status=error.status_code, switch_url=switch_url
     )
