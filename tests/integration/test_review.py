@@ -219,3 +219,12 @@ def test_every_decision_lands_in_the_audit_log_with_who_version_and_link(stack: 
     assert entries["rejected"].version == 1
     assert entries["rejected"].via.startswith("link ")
     assert entries["rejected"].detail == "Non"
+
+
+def test_an_edit_is_held_to_the_same_text_rules_as_a_proposal(stack: Stack) -> None:
+    proposal_id = pending_proposal(stack)
+    edit = review_link(stack, DEPUTY1, "Modifier")
+    refused = press(stack, edit, {"text": "Texte \ufffe invisible"})
+    assert refused.status == 422
+    assert "caractères que X refuse" in refused.body
+    assert stack.proposal(proposal_id).version == 1
