@@ -38,11 +38,11 @@ run: $(VENV)/.installed
 	$(VENV)/bin/postdesk local
 
 requirements: $(VENV)/.installed
-	$(PY) -m tests.infrastructure.requirements_file > functions/requirements.txt
+	$(PY) -m postdesk_tools.requirements_file > functions/requirements.txt
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check functions tests benchmarks
-	$(VENV)/bin/ruff format --check functions tests benchmarks
+	$(VENV)/bin/ruff check functions infra tests benchmarks
+	$(VENV)/bin/ruff format --check functions infra tests benchmarks
 	$(VENV)/bin/mypy
 
 unit: $(VENV)/.installed

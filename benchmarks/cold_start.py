@@ -20,7 +20,7 @@ IMPORTTIME_RUNS = 3
 TOP_OFFENDERS = 6
 POSTING_LIBRARY = "tweepy"
 # Never imported by a handler: the local stack and its AWS double (DESIGN.md section 4).
-LOCAL_ONLY = ("moto", "postdesk.local_stack")
+LOCAL_ONLY = ("moto", "postdesk_tools.local_stack")
 OWN_PACKAGE = "postdesk"
 
 FLOOR = """\

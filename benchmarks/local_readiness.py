@@ -31,7 +31,7 @@ def free_port() -> int:
 
 def postdesk_command() -> list[str]:
     script = Path(sys.executable).with_name("postdesk")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "postdesk.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "postdesk_tools.cli"]
 
 
 def accepts_smtp_port(command: list[str]) -> bool:

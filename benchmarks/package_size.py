@@ -165,11 +165,9 @@ def measure(section: Section) -> None:
         section.say(
             "biggest parts: " + ", ".join(f"{name} {size / MB:.1f} MB" for name, size in biggest(first))
         )
-        local_stack = first / "postdesk" / "local_stack"
-        if local_stack.is_dir():
-            section.say(
-                f"note: postdesk/local_stack/ ({size_of(local_stack) / 1024:.0f} KB of source, used only by "
-                "`postdesk local`) ships too, as part of the one CodeUri"
-            )
+        for name, path in built.items():
+            for dev_only in ("postdesk_tools", "postdesk/local_stack", "postdesk/cli.py"):
+                if (path / dev_only).exists():
+                    section.fail(f"{name}'s package holds {dev_only}, which only runs on a person's machine")
         if not section.failures:
             section.say(f"absent, as they must be: {', '.join(NEVER_SHIPPED)}")

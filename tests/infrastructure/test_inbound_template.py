@@ -8,8 +8,8 @@ import dataclasses
 from typing import Any
 
 from postdesk.config import Settings
-from postdesk.local_stack.inbound_mail import receipt_rule_prefix
-from postdesk.local_stack.template_resources import load_template
+from postdesk_tools.local_stack.inbound_mail import receipt_rule_prefix
+from postdesk_tools.local_stack.template_resources import load_template
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from typing import Any
 
-from postdesk.local_stack.template_resources import load_template
+from postdesk_tools.local_stack.template_resources import load_template
 
 TEMPLATE = load_template()
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.infrastructure.requirements_file import REQUIREMENTS, render
+from postdesk_tools.requirements_file import REQUIREMENTS, render
 
 
 def test_the_lambda_requirements_match_pyproject_and_the_tested_versions() -> None:

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -17,8 +18,7 @@ from cfnlint.api import lint_file
 from moto import mock_aws
 
 from postdesk.config import settings_from_environment
-from postdesk.local_stack.template_resources import (
-    TEMPLATE_PATH,
+from postdesk_tools.local_stack.template_resources import (
     LocalNames,
     binary_media_types,
     create_resources,
@@ -26,7 +26,8 @@ from postdesk.local_stack.template_resources import (
     table_create_kwargs,
 )
 
-REPO_ROOT = TEMPLATE_PATH.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE_PATH = REPO_ROOT / "template.yaml"
 REGION = "eu-west-1"
 TEMPLATE = load_template()
 FUNCTIONS = {

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from postdesk.local_stack.environment import handler_environment
-from postdesk.local_stack.stack import LocalStack
+from postdesk_tools.local_stack.environment import handler_environment
+from postdesk_tools.local_stack.stack import LocalStack
 
 if TYPE_CHECKING:
     from pathlib import Path

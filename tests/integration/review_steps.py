@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from postdesk.local_stack.outbox import SentMail
+from postdesk_tools.local_stack.outbox import SentMail
 from tests.integration.conftest import Answer, Stack
 
 DIRECTOR, DEPUTY1, DEPUTY2 = "director@example.org", "deputy1@example.org", "deputy2@example.org"

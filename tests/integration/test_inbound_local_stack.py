@@ -12,8 +12,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from postdesk.local_stack.lambda_function import DEFAULT_HANDLER
-from postdesk.local_stack.stack import LocalStack
+from postdesk_tools.local_stack.lambda_function import DEFAULT_HANDLER
+from postdesk_tools.local_stack.stack import LocalStack
 from tests.integration.local_stack_fixtures import _clear_overrides, call
 
 if TYPE_CHECKING:

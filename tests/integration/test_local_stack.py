@@ -10,7 +10,7 @@ import signal
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
-from postdesk.local_stack.console import ConsoleResponse
+from postdesk_tools.local_stack.console import ConsoleResponse
 from tests.integration.local_stack_fixtures import (  # noqa: F401 - fixtures are found by name
     call,
     local_stack_fixture,
@@ -22,7 +22,7 @@ from tests.integration.sample_handler import PNG_BYTES
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from postdesk.local_stack.stack import LocalStack
+    from postdesk_tools.local_stack.stack import LocalStack
     from tests.integration.local_stack_fixtures import StartStack
 
 MB = 1024 * 1024

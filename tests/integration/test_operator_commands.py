@@ -9,7 +9,7 @@ import json
 import boto3
 import pytest
 
-from postdesk.cli import main
+from postdesk_tools.cli import main
 from tests.integration.conftest import REGION, Stack
 from tests.integration.review_steps import DIRECTOR, pending_proposal, press, review_link
 

@@ -114,7 +114,7 @@ def test_a_dry_run_lists_what_would_go_out_and_changes_nothing(stack: Stack, x: 
 def test_the_operator_command_publishes_now_or_shows_what_would_go_out(
     stack: Stack, x: FakeX, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from postdesk.cli import main
+    from postdesk_tools.cli import main
 
     proposal_id = approved_proposal(stack, "Depuis la ligne de commande")
 
@@ -137,9 +137,9 @@ def test_the_operator_command_publishes_now_or_shows_what_would_go_out(
 def test_the_local_channel_keeps_a_timeline_that_the_console_shows(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    from postdesk.local_stack.console import Console, ConsoleRequest
-    from postdesk.local_stack.publish_console import add_publish_console
-    from postdesk.local_stack.template_resources import load_template
+    from postdesk_tools.local_stack.console import Console, ConsoleRequest
+    from postdesk_tools.local_stack.publish_console import add_publish_console
+    from postdesk_tools.local_stack.template_resources import load_template
 
     timeline = tmp_path / "timeline.jsonl"
     monkeypatch.setenv("CHANNEL", "local")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from postdesk.local_stack.gateway import _loggable
+from postdesk_tools.local_stack.gateway import _loggable
 
 
 def test_a_link_token_is_never_logged() -> None:

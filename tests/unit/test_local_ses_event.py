@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from postdesk.inbound_mail.ses_event import received_mails
-from postdesk.local_stack.inbound_mail import ses_receiving_event, verdicts_asked
+from postdesk_tools.local_stack.inbound_mail import ses_receiving_event, verdicts_asked
 
 SAMPLE = json.loads((Path(__file__).parent.parent / "events" / "ses_email_receiving.json").read_text())
 

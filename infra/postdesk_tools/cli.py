@@ -117,7 +117,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    from postdesk.publish_command import publish_now
+    from postdesk_tools.publish_command import publish_now
 
     return publish_now(dry_run=args.dry_run)
 
@@ -132,8 +132,8 @@ def run_local(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("botocore", "boto3", "pynamodb", "mail.log"):  # "Found credentials..." on every client
         logging.getLogger(chatty).setLevel(logging.WARNING)
-    from postdesk.local_stack.aws import AwsStartError
-    from postdesk.local_stack.stack import LocalStack
+    from postdesk_tools.local_stack.aws import AwsStartError
+    from postdesk_tools.local_stack.stack import LocalStack
 
     stack = LocalStack(
         state_dir=args.state_dir,

@@ -8,9 +8,9 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
-from postdesk.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse, page
-from postdesk.local_stack.outbox import SentMail, read_outbox
-from postdesk.local_stack.proposal_listing import list_proposals
+from postdesk_tools.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse, page
+from postdesk_tools.local_stack.outbox import SentMail, read_outbox
+from postdesk_tools.local_stack.proposal_listing import list_proposals
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -19,8 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
-from postdesk.local_stack.console import Console, ConsoleRequest
-from postdesk.local_stack.proxy_event import (
+from postdesk_tools.local_stack.console import Console, ConsoleRequest
+from postdesk_tools.local_stack.proxy_event import (
     HttpAnswer,
     HttpRequest,
     MalformedProxyResponseError,
@@ -31,7 +31,7 @@ from postdesk.local_stack.proxy_event import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from postdesk.local_stack.lambda_function import InProcessFunction
+    from postdesk_tools.local_stack.lambda_function import InProcessFunction
 
 # The local stack logs under `local_stack`, not under `postdesk`: that logger is the function's own
 # (Powertools, JSON, with the Lambda context), and these lines are the gateway's.

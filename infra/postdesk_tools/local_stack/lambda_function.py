@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from postdesk.local_stack.environment import REGION
-from postdesk.local_stack.proxy_event import ACCOUNT_ID
+from postdesk_tools.local_stack.environment import REGION
+from postdesk_tools.local_stack.proxy_event import ACCOUNT_ID
 
 if TYPE_CHECKING:
     from collections.abc import Callable

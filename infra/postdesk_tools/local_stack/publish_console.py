@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from postdesk.channels.local import media_dir, read_timeline
-from postdesk.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse, page
-from postdesk.local_stack.lambda_function import FunctionSettings, LambdaContext
+from postdesk_tools.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse, page
+from postdesk_tools.local_stack.lambda_function import FunctionSettings, LambdaContext
 
 if TYPE_CHECKING:
     from postdesk.channels.local import TimelinePost

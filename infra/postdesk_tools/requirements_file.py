@@ -1,7 +1,7 @@
 """functions/requirements.txt, the Lambda package's runtime dependencies, made from pyproject.toml.
 
 Each runtime dependency of pyproject.toml is pinned to the version the tests ran with, so `sam build`
-ships what was tested. `python -m tests.infrastructure.requirements_file` prints it."""
+ships what was tested. `python -m postdesk_tools.requirements_file` prints it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""moto's server as a child process of the local stack (`python -m postdesk.local_stack.moto_process`).
+"""moto's server as a child process of the local stack (`python -m postdesk_tools.local_stack.moto_process`).
 
 A child of its own, not a thread: moto keeps its backends and its recorder as globals of the process, so
 in the stack's own process they would be shared with anything else using moto there (a test's
@@ -22,8 +22,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from postdesk.local_stack.moto_snapshot import restore_snapshot, take_snapshot
-from postdesk.local_stack.recording import compact_recording, is_read_only, read_recording
+from postdesk_tools.local_stack.moto_snapshot import restore_snapshot, take_snapshot
+from postdesk_tools.local_stack.recording import compact_recording, is_read_only, read_recording
 
 SHUTDOWN_POLL_SECONDS = 0.05
 SNAPSHOT_FILE = "aws-snapshot.pickle"

@@ -12,23 +12,23 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from postdesk.local_stack.aws import LOG_FILE, RECORDING_FILE, LocalAws
-from postdesk.local_stack.console import PREFIX, Console
-from postdesk.local_stack.console_pages import OUTBOX, add_console_pages
-from postdesk.local_stack.digest_console import add_digest_console
-from postdesk.local_stack.environment import (
+from postdesk_tools.local_stack.aws import LOG_FILE, RECORDING_FILE, LocalAws
+from postdesk_tools.local_stack.console import PREFIX, Console
+from postdesk_tools.local_stack.console_pages import OUTBOX, add_console_pages
+from postdesk_tools.local_stack.digest_console import add_digest_console
+from postdesk_tools.local_stack.environment import (
     DUMMY_CREDENTIALS,
     LOCAL_TIMELINE_FILE,
     REAL_CREDENTIAL_NAMES,
     apply_environment,
     handler_environment,
 )
-from postdesk.local_stack.gateway import Gateway
-from postdesk.local_stack.inbound_mail import LocalInboundMail, start_inbound_mail
-from postdesk.local_stack.lambda_function import FunctionSettings, InProcessFunction
-from postdesk.local_stack.moto_process import SNAPSHOT_FILE
-from postdesk.local_stack.publish_console import add_publish_console
-from postdesk.local_stack.template_resources import LocalNames, binary_media_types, load_template
+from postdesk_tools.local_stack.gateway import Gateway
+from postdesk_tools.local_stack.inbound_mail import LocalInboundMail, start_inbound_mail
+from postdesk_tools.local_stack.lambda_function import FunctionSettings, InProcessFunction
+from postdesk_tools.local_stack.moto_process import SNAPSHOT_FILE
+from postdesk_tools.local_stack.publish_console import add_publish_console
+from postdesk_tools.local_stack.template_resources import LocalNames, binary_media_types, load_template
 
 if TYPE_CHECKING:
     from types import TracebackType

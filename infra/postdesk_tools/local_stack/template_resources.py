@@ -8,6 +8,7 @@ error, not a guess."""
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,20 @@ from typing import Any
 import yaml
 from botocore.exceptions import ClientError
 
-TEMPLATE_PATH = Path(__file__).resolve().parents[3] / "template.yaml"
+TEMPLATE_ENV = "POSTDESK_TEMPLATE"
+
+
+def template_path() -> Path:
+    """Where template.yaml is: $POSTDESK_TEMPLATE, else the nearest one from the working directory up
+    (the project's checkout, where `make run` runs), else the checkout this package was installed from."""
+    named = os.environ.get(TEMPLATE_ENV)
+    if named:
+        return Path(named)
+    for folder in (Path.cwd(), *Path.cwd().parents):
+        if (folder / "template.yaml").is_file():
+            return folder / "template.yaml"
+    return Path(__file__).resolve().parents[3] / "template.yaml"
+
 
 TABLE_TYPE = "AWS::DynamoDB::Table"
 BUCKET_TYPE = "AWS::S3::Bucket"
@@ -49,10 +63,11 @@ _CloudFormationLoader.add_multi_constructor("!", _construct_short_tag)
 
 def load_template(path: Path | None = None) -> dict[str, Any]:
     """The template as a dict (template.yaml at the repository root unless told otherwise)."""
-    text = (path or TEMPLATE_PATH).read_text(encoding="utf-8")
+    path = path or template_path()
+    text = path.read_text(encoding="utf-8")
     template = yaml.load(text, Loader=_CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
     if not isinstance(template, dict):
-        raise ValueError(f"{path or TEMPLATE_PATH} is not a CloudFormation template")
+        raise ValueError(f"{path} is not a CloudFormation template")
     return template
 
 

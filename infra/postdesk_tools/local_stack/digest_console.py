@@ -7,9 +7,9 @@ import importlib
 from datetime import UTC, datetime
 from typing import Any
 
-from postdesk.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse
-from postdesk.local_stack.console_pages import OUTBOX
-from postdesk.local_stack.lambda_function import FunctionSettings, LambdaContext
+from postdesk_tools.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse
+from postdesk_tools.local_stack.console_pages import OUTBOX
+from postdesk_tools.local_stack.lambda_function import FunctionSettings, LambdaContext
 
 DIGEST_FUNCTION = "DigestFunction"
 DIGEST = f"{PREFIX}digest"

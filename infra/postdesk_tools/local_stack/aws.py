@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 import boto3
 from botocore.exceptions import ClientError
 
-from postdesk.local_stack.environment import DUMMY_CREDENTIALS, REGION
-from postdesk.local_stack.template_resources import LocalNames, create_resources
+from postdesk_tools.local_stack.environment import DUMMY_CREDENTIALS, REGION
+from postdesk_tools.local_stack.template_resources import LocalNames, create_resources
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -83,7 +83,7 @@ class LocalAws:
         command = [
             sys.executable,
             "-m",
-            "postdesk.local_stack.moto_process",
+            "postdesk_tools.local_stack.moto_process",
             "--host",
             self.host,
             "--port",

@@ -25,17 +25,17 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.types import TypeDeserializer
 
 from postdesk.inbound_mail.raw_mail import RawMailStore
-from postdesk.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse, page
-from postdesk.local_stack.environment import REGION
-from postdesk.local_stack.lambda_function import FunctionSettings, InProcessFunction
-from postdesk.local_stack.proposal_listing import json_safe
-from postdesk.local_stack.proxy_event import ACCOUNT_ID
+from postdesk_tools.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse, page
+from postdesk_tools.local_stack.environment import REGION
+from postdesk_tools.local_stack.lambda_function import FunctionSettings, InProcessFunction
+from postdesk_tools.local_stack.proposal_listing import json_safe
+from postdesk_tools.local_stack.proxy_event import ACCOUNT_ID
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-    from postdesk.local_stack.smtp import LocalSmtp
-    from postdesk.local_stack.stack import LocalStack
+    from postdesk_tools.local_stack.smtp import LocalSmtp
+    from postdesk_tools.local_stack.stack import LocalStack
 
 log = logging.getLogger("local_stack.inbound_mail")
 
@@ -302,7 +302,7 @@ def start_inbound_mail(stack: LocalStack, template: dict[str, Any]) -> LocalInbo
         table_name=stack.environment["TABLE_NAME"],
     )
     if stack.smtp_port is not None:
-        from postdesk.local_stack.smtp import LocalSmtp
+        from postdesk_tools.local_stack.smtp import LocalSmtp
 
         try:
             inbound.smtp = LocalSmtp(inbound.deliver, host=SMTP_HOST, port=stack.smtp_port).start()
