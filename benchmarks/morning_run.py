@@ -53,9 +53,9 @@ class Reads:
 
 
 def find_run_function() -> Callable[..., Any] | None:
-    if importlib.util.find_spec("postdesk.publishing") is None:
+    if importlib.util.find_spec("postdesk.use_cases.morning_run") is None:
         return None
-    publishing = importlib.import_module("postdesk.publishing")
+    publishing = importlib.import_module("postdesk.use_cases.morning_run")
     for name in RUN_FUNCTION_NAMES:
         function = getattr(publishing, name, None)
         if callable(function):
@@ -87,7 +87,7 @@ def _arguments(function: Callable[..., Any], services: Any, now: datetime) -> di
 
 
 def _proposal(status: str, now: datetime, number: int, due: bool) -> Any:
-    from postdesk.table import DUE_PK, OPEN_PK, PROPOSAL_SK, ProposalItem, proposal_pk
+    from postdesk.store.table import DUE_PK, OPEN_PK, PROPOSAL_SK, ProposalItem, proposal_pk
 
     proposal_id = uuid.uuid4().hex
     created = now - timedelta(days=2, seconds=number)
@@ -138,7 +138,7 @@ def _reads(calls: AwsCalls) -> tuple[Counter[str], int]:
 
 
 def _due_now(now: datetime) -> int:
-    from postdesk.table import DUE_PK, ProposalItem
+    from postdesk.store.table import DUE_PK, ProposalItem
 
     return sum(1 for _ in ProposalItem.due.query(DUE_PK, ProposalItem.due_sk <= _key(now)))
 
@@ -157,7 +157,7 @@ def one_run(not_due: int, run: Callable[..., Any] | None) -> Reads:
             "PUBLISH_CAP": str(DUE),
         }
         with moto_stack(extra):
-            from postdesk.services import get_services
+            from postdesk.handlers.wiring import get_services
 
             progress(f"morning run: storing {not_due:,} proposals that are not due and {DUE} due ones")
             store(now, not_due)
@@ -181,7 +181,8 @@ def measure(section: Section) -> None:
         run = find_run_function()
     if run is not None and _arguments(run, object(), datetime.now(UTC)) is None:
         section.say(
-            f"postdesk.publishing.{run.__name__}{inspect.signature(run)}: arguments unknown to the bench"
+            f"postdesk.use_cases.morning_run.{run.__name__}{inspect.signature(run)}: "
+            "arguments unknown to the bench"
         )
         run = None
     if run is None:
@@ -189,7 +190,9 @@ def measure(section: Section) -> None:
             "measured: the run's query, ProposalItem.due.query('DUE', due_sk <= now) (no run function yet)"
         )
     else:
-        section.say(f"measured: postdesk.publishing.{run.__name__} on moto, channel local, cap {DUE}")
+        section.say(
+            f"measured: postdesk.use_cases.morning_run.{run.__name__} on moto, channel local, cap {DUE}"
+        )
     results = [one_run(size, run) for size in SIZES]
     rows = [["stored proposals", "read calls", "by API", "items read", "outcome"]]
     for result in results:

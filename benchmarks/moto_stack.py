@@ -155,7 +155,7 @@ def moto_stack(extra: dict[str, str] | None = None) -> Iterator[None]:
     from aws_lambda_powertools.utilities import parameters
     from moto import mock_aws
 
-    from postdesk.services import reset_services
+    from postdesk.handlers.wiring import reset_services
     from postdesk_tools.local_stack.template_resources import LocalNames, create_resources, load_template
 
     with (

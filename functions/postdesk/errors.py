@@ -1,6 +1,8 @@
 """The domain's exceptions: one base class, each carrying the message a user should read.
 
-They are mapped to HTTP answers in one place (postdesk.web.errors_to_http)."""
+Each carries an HTTP status and a code; they become HTTP answers in one place, the API handler's
+exception handler (`handlers/api.py`, `_postdesk_error`), as a page in the reader's language or as
+JSON (`web/pages.py`: `error_page`, `error_document`)."""
 
 from __future__ import annotations
 

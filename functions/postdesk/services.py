@@ -1,27 +1,29 @@
-"""The adapters a use case needs, built lazily once per process from the settings.
-
-Nothing here runs at import time, so tests can point the environment at moto before first use."""
+"""The adapters a use case needs, bundled: the settings, the store, the mailer, the media and raw-mail
+stores, the signing keys, the clock. Built at the top, by the handlers' wiring (`handlers.wiring`);
+tests build them around moto and hand in their own clock."""
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import TYPE_CHECKING
-
-from postdesk.config import Settings, get_settings
-from postdesk.mail import Mailer, SesMailer
-from postdesk.media import MediaStore
-from postdesk.proposal_store import ProposalStore
-from postdesk.signing_keys import load_signing_keys
-from postdesk.urgent import publish_now_hook
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from postdesk.config import Settings
     from postdesk.domain.links import SigningKeys
+    from postdesk.domain.mail import Mail
+    from postdesk.store.media import MediaStore
+    from postdesk.store.proposals import ProposalStore
+    from postdesk.store.raw_mail import RawMailStore
+
+
+class Mailer(Protocol):
+    """Sends one mail; SES's in AWS and in the local stack (moto), `mail.ses.SesMailer`."""
+
+    def send(self, mail: Mail) -> str: ...
 
 
 def _utc_now() -> datetime:
@@ -34,29 +36,10 @@ class Services:
     store: ProposalStore
     mailer: Mailer
     media: MediaStore
+    raw_mail: RawMailStore
     signing_keys: Callable[[], SigningKeys]
     clock: Callable[[], datetime] = field(default=_utc_now)
     # Publish one approved urgent post now (the publish function, invoked asynchronously); None: wait
     # for the morning run.
     publish_now: Callable[[str], None] | None = None
     sleep: Callable[[float], None] = field(default=time.sleep)  # the morning run's spacing and backoff
-
-
-@lru_cache(maxsize=1)
-def get_services() -> Services:
-    settings = get_settings()
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    return Services(
-        settings=settings,
-        store=ProposalStore(settings.table_name, region),
-        mailer=SesMailer(settings.sender_address),
-        media=MediaStore(settings.media_bucket),
-        signing_keys=lambda: load_signing_keys(settings.signing_keys_secret),
-        publish_now=publish_now_hook(settings),
-    )
-
-
-def reset_services() -> None:
-    """Forget the cached settings and adapters (tests change the environment between cases)."""
-    get_settings.cache_clear()
-    get_services.cache_clear()

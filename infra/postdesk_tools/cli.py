@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def run_rotate(args: argparse.Namespace) -> int:
     from postdesk.config import get_settings
-    from postdesk.signing_keys import rotate
+    from postdesk.store.signing_keys import rotate
 
     print(f"new signing key: {rotate(get_settings().signing_keys_secret)}")
     return 0
@@ -95,7 +95,7 @@ def run_rotate(args: argparse.Namespace) -> int:
 
 def run_retire(args: argparse.Namespace) -> int:
     from postdesk.config import get_settings
-    from postdesk.signing_keys import retire
+    from postdesk.store.signing_keys import retire
 
     removed = retire(get_settings().signing_keys_secret, keep=args.keep)
     print(f"retired: {', '.join(removed) or 'nothing'}")
@@ -105,8 +105,8 @@ def run_retire(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     import json
 
-    from postdesk.services import get_services
-    from postdesk.web.link_pages import audit_csv, audit_row
+    from postdesk.handlers.wiring import get_services
+    from postdesk.use_cases.audit_log import audit_csv, audit_row
 
     entries = get_services().store.whole_audit_log()
     if args.format == "json":

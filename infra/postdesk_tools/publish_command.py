@@ -11,8 +11,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from postdesk.errors import PostdeskError
-from postdesk.outgoing_mail import excerpt
-from postdesk.publishing import RunReport, morning_run, new_run_id
+from postdesk.mail.compose import excerpt
+from postdesk.use_cases.morning_run import RunReport, morning_run, new_run_id
 
 
 def describe(report: RunReport, time_zone: str) -> list[str]:
@@ -56,7 +56,7 @@ def describe(report: RunReport, time_zone: str) -> list[str]:
 
 
 def publish_now(*, dry_run: bool) -> int:
-    from postdesk.services import get_services
+    from postdesk.handlers.wiring import get_services
 
     try:
         services = get_services()

@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -107,20 +108,36 @@ def test_the_template_passes_sam_validate_with_lint() -> None:
 
 
 @pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
-def test_every_function_handler_can_be_imported(logical_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Given the Lambda environment's plain settings (region, Powertools) for this function
-    monkeypatch.setenv("AWS_REGION", REGION)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    for name, value in _variables(FUNCTIONS[logical_id]).items():
-        if isinstance(value, str):
-            monkeypatch.setenv(name, value)
+def test_every_function_handler_can_be_imported(logical_id: str) -> None:
+    # Given the Lambda environment's plain settings (region, Powertools) for this function, in a fresh
+    # interpreter that finds the package where Lambda finds it: the CodeUri's folder
+    environment = {**os.environ, "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION}
+    environment |= {
+        name: value for name, value in _variables(FUNCTIONS[logical_id]).items() if isinstance(value, str)
+    }
+    environment["PYTHONPATH"] = str(REPO_ROOT / "functions")
+    environment["PYTHONDONTWRITEBYTECODE"] = "1"
     module_name, _, attribute = FUNCTIONS[logical_id]["Handler"].rpartition(".")
+    program = (
+        "import sys, importlib; module = importlib.import_module(sys.argv[1]); "
+        "print(callable(getattr(module, sys.argv[2], None)), "
+        "sorted({name.split('.')[0] for name in sys.modules} & {'postdesk_tools', 'moto', 'yaml', 'pytest'}))"
+    )
 
-    # When Lambda imports the handler's module
-    module = importlib.import_module(module_name)
+    # When Lambda's cold start imports the handler's module
+    answer = subprocess.run(
+        [sys.executable, "-c", program, module_name, attribute],
+        env=environment,
+        cwd=REPO_ROOT / "functions",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
-    # Then the handler is there and callable
-    assert callable(getattr(module, attribute, None)), f"{module_name} has no {attribute}"
+    # Then the handler is there and callable, and nothing of the tools or tests came with it
+    assert answer.returncode == 0, answer.stderr
+    assert answer.stdout.strip().split(maxsplit=1) == ["True", "[]"], f"{module_name}: {answer.stdout}"
 
 
 def test_every_function_shares_the_one_code_uri_and_a_handler_in_the_package() -> None:

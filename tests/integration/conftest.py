@@ -18,7 +18,7 @@ import pytest
 from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
-from postdesk.services import get_services, reset_services
+from postdesk.handlers.wiring import get_services, reset_services
 from postdesk_tools.local_stack.outbox import SentMail, parse_raw_message
 from postdesk_tools.local_stack.template_resources import LocalNames, create_resources, load_template
 

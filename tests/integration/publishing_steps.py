@@ -20,8 +20,8 @@ from postdesk.domain.kinds import Kind
 from postdesk.domain.links import new_link_id
 from postdesk.domain.proposal import AuditEntry, Proposal, StoredImage
 from postdesk.domain.states import Status
-from postdesk.proposal_store import LinkUse
-from postdesk.services import get_services, reset_services
+from postdesk.handlers.wiring import get_services, reset_services
+from postdesk.store.proposals import LinkUse
 from tests.integration.conftest import REGION, Stack
 from tests.integration.fake_x import FakeX
 from tests.integration.review_steps import DIRECTOR, PROPOSER

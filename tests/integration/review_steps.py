@@ -47,10 +47,17 @@ def open_page(stack: Stack, url: str) -> Answer:
 
 
 def press(stack: Stack, url: str, fields: dict[str, str] | None = None) -> Answer:
+    """Open the link as its reader does (GET), then press its page's button (POST). A link whose button
+    acts must have opened on a page with that one form: a reader can't press what never showed."""
     from urllib.parse import urlencode
 
+    opened = open_page(stack, url)
     path, query = stack.path_of(url)
-    return stack.request("POST", path, query=query, body=urlencode(fields or {}), headers=FORM)
+    pressed = stack.request("POST", path, query=query, body=urlencode(fields or {}), headers=FORM)
+    if pressed.status < 300:
+        assert opened.status == 200, f"the link acted but its page answered {opened.status}: {opened.body}"
+        assert opened.body.count('<form method="post"') == 1, "the link's page has no single form"
+    return pressed
 
 
 def review_link(stack: Stack, approver: str, label: str) -> str:

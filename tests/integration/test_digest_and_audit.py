@@ -23,6 +23,15 @@ from tests.integration.review_steps import (
 )
 
 
+def list_link_for(stack: Stack, actor: str) -> str:
+    """A list link genuinely signed with the stack's key, for `actor`, valid until tomorrow."""
+    from postdesk.domain.links import ALL_PROPOSALS, LIST, LinkClaims, new_link_id, sign
+    from postdesk.handlers.wiring import get_services
+
+    claims = LinkClaims(actor, ALL_PROPOSALS, 0, LIST, int(stack.now.timestamp()) + 86400, new_link_id())
+    return f"https://postdesk.example.org/l/{sign(claims, get_services().signing_keys())}"
+
+
 def _digest(stack: Stack, when: str = "2026-12-01T06:30:00Z") -> dict[str, object]:
     from postdesk.handlers.digest import lambda_handler
 
@@ -91,10 +100,20 @@ def test_the_list_link_shows_every_proposal_and_the_audit_log_and_exports_it(sta
 
 
 def test_a_list_link_is_only_for_approvers_and_only_for_the_day(stack: Stack) -> None:
-    pending_proposal(stack)
+    # Given a digest with its list link for a deputy
+    pending_proposal(stack, text="Conseil du jour : fermez vos fenêtres")
     _digest(stack)
     list_url = link_in(last_mail(stack, DEPUTY1, "postdesk :"), "Toutes les propositions et le journal")
-    stack.now = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)  # past midnight in Paris
+    # When the deputy opens it that day, Then it shows the proposals
+    that_day = open_page(stack, list_url)
+    assert that_day.status == 200 and "Conseil du jour" in that_day.body
+    # When someone else signs a list link for themselves (no longer, or never, an approver)
+    forged = list_link_for(stack, "someone@example.org")
+    refused = open_page(stack, forged)
+    # Then it is refused and shows nothing
+    assert refused.status == 403 and "Conseil du jour" not in refused.body
+    # When the deputy opens it past midnight in Paris, Then it is refused
+    stack.now = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)
     assert open_page(stack, list_url).status == 403
 
 
@@ -110,7 +129,7 @@ def test_a_mail_that_fails_to_send_is_owed_and_sent_by_the_next_sweep(
     from datetime import timedelta
 
     from postdesk.handlers.mail_sweep import lambda_handler as sweep
-    from postdesk.services import get_services
+    from postdesk.handlers.wiring import get_services
 
     services = get_services()
     real_send = services.mailer.send

@@ -11,7 +11,7 @@ from email.utils import make_msgid
 import pytest
 
 from postdesk.domain.states import Status
-from postdesk.services import get_services
+from postdesk.handlers.wiring import get_services
 from tests.integration.conftest import Stack
 from tests.integration.inbound_steps import (
     SUBMISSION,
@@ -456,7 +456,7 @@ def test_two_deliveries_at_the_same_moment_still_make_one_outcome(
 ) -> None:
     # Given a first delivery done, and a second one that started before the first recorded its outcome
     # (it looked, found nothing, and goes on)
-    from postdesk.inbound_mail import records
+    from postdesk.store import inbound_records as records
 
     raw = corpus(name)
     message_id = new_message_id()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import boto3
 from aws_lambda_powertools.utilities import parameters
 
-from postdesk.signing_keys import retire, rotate
+from postdesk.store.signing_keys import retire, rotate
 from tests.integration.conftest import REGION, Stack
 from tests.integration.review_steps import DIRECTOR, open_page, pending_proposal, press, review_link
 

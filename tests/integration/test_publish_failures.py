@@ -8,7 +8,7 @@ from datetime import timedelta
 import boto3
 import pytest
 
-from postdesk.services import get_services
+from postdesk.handlers.wiring import get_services
 from tests.integration.conftest import APPROVERS, REGION, Stack
 from tests.integration.fake_x import (
     DUPLICATE,
@@ -204,7 +204,7 @@ def test_a_post_x_refuses_for_good_fails_with_xs_message_and_the_approvers_are_t
 
 
 def test_the_text_is_counted_again_at_publish_time(stack: Stack, x: FakeX) -> None:
-    from postdesk.table import PROPOSAL_SK, ProposalItem, proposal_pk
+    from postdesk.store.table import PROPOSAL_SK, ProposalItem, proposal_pk
 
     proposal_id = approved_proposal(stack, "Court")
     # Given a text that became too long as X counts it (€ counts 2) after it was approved
@@ -223,7 +223,7 @@ def test_a_crash_between_posting_and_recording_is_settled_from_the_account_by_a_
     stack: Stack, x: FakeX, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from postdesk.domain.states import Status
-    from postdesk.proposal_store import ProposalStore
+    from postdesk.store.proposals import ProposalStore
 
     proposal_id = approved_proposal(stack, "Publié puis panne")
     # Given a run that dies right after X took its post, before recording it

@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from postdesk.services import get_services
+from postdesk.handlers.wiring import get_services
 from tests.integration.conftest import REGION, Stack
 from tests.integration.fake_x import FakeX
 from tests.integration.publishing_steps import (
@@ -73,7 +73,7 @@ def test_an_urgent_post_under_embargo_waits_for_the_morning_run(stack: Stack, x:
 def test_in_aws_an_urgent_post_invokes_the_publish_function_asynchronously(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import postdesk.urgent
+    import postdesk.store.publish_function
 
     invocations: list[dict[str, Any]] = []
 
@@ -83,7 +83,7 @@ def test_in_aws_an_urgent_post_invokes_the_publish_function_asynchronously(
             return {"StatusCode": 202}
 
     monkeypatch.setenv("PUBLISH_FUNCTION_NAME", "postdesk-PublishFunction-abc")
-    monkeypatch.setattr(postdesk.urgent, "_lambda_client", LambdaClient)
+    monkeypatch.setattr(postdesk.store.publish_function, "_lambda_client", LambdaClient)
     use_environment(stack)
     proposal_id = pending_proposal(stack, **WITNESS_APPEAL)
     press(stack, review_link(stack, DIRECTOR, "Approuver"))

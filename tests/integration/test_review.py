@@ -67,9 +67,14 @@ def test_a_solved_case_needs_two_approvals(stack: Stack) -> None:
 
 
 def test_a_proposal_flagged_judicial_risk_needs_two_approvals(stack: Stack) -> None:
+    # Given an advice post (one approval by default) that its proposer flagged as a judicial risk
     proposal_id = pending_proposal(stack, judicial_risk=True)
+    # When a first approver approves, Then it still waits
     press(stack, review_link(stack, DEPUTY2, "Approuver"))
     assert stack.proposal(proposal_id).status.value == "PENDING"
+    # When a second approver approves, Then it is approved
+    press(stack, review_link(stack, DIRECTOR, "Approuver"))
+    assert stack.proposal(proposal_id).status.value == "APPROVED"
 
 
 def test_any_rejection_is_a_veto_and_its_reason_reaches_the_proposer(stack: Stack) -> None:
@@ -106,7 +111,7 @@ def test_an_approver_cannot_approve_their_own_proposal(stack: Stack) -> None:
     assert "Approuver" not in mail.text and "Vous êtes l'auteur" in mail.text
     # And a forged attempt with another approver's approve link made out to them is refused
     from postdesk.domain.links import LinkClaims, new_link_id, sign
-    from postdesk.services import get_services
+    from postdesk.handlers.wiring import get_services
 
     services = get_services()
     claims = LinkClaims(DIRECTOR, proposal_id, 1, "approve", int(stack.now.timestamp()) + 3600, new_link_id())
@@ -177,7 +182,7 @@ def test_the_proposer_can_withdraw_until_the_post_is_claimed(stack: Stack) -> No
 
 
 def test_a_removed_approvers_links_stop_working(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    from postdesk.services import get_services
+    from postdesk.handlers.wiring import get_services
 
     proposal_id = pending_proposal(stack)
     approve = review_link(stack, DEPUTY2, "Approuver")

@@ -115,7 +115,7 @@ def test_a_failed_post_can_be_published_again_or_abandoned(stack: Stack, x: Fake
 
 def test_only_approvers_settle_posts(stack: Stack, x: FakeX) -> None:
     from postdesk.domain.links import LinkClaims, new_link_id, sign
-    from postdesk.services import get_services
+    from postdesk.handlers.wiring import get_services
 
     proposal_id = _needs_reconcile(stack, x)
     claims = LinkClaims(

@@ -6,7 +6,8 @@ from email import policy
 from email.parser import BytesParser
 from typing import Any
 
-from postdesk.mail import Mail, SesMailer
+from postdesk.domain.mail import Mail
+from postdesk.mail.ses import SesMailer
 
 
 class _FakeSes:

@@ -78,6 +78,6 @@ def test_an_image_is_judged_by_its_bytes_not_its_claimed_type() -> None:
 
 def test_every_error_has_a_french_wording() -> None:
     from postdesk.domain.validation import MESSAGES
-    from postdesk.web.i18n import FIELD_ERRORS_FR
+    from postdesk.wording import FIELD_ERRORS_FR
 
     assert set(MESSAGES) <= set(FIELD_ERRORS_FR)

@@ -14,6 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from postdesk.domain.proposal import Proposal
 from postdesk.errors import InvalidLink
 
 _PREFIX = b"postdesk-link-v1."
@@ -107,3 +108,27 @@ def verify(token: str, keys: SigningKeys, now: datetime) -> LinkClaims:
     if now.timestamp() > claims.expires_at:
         raise InvalidLink("this link has expired")
     return claims
+
+
+# What a link does. These strings are inside every link already mailed: never rename one.
+CONFIRM = "confirm"
+APPROVE = "approve"
+REJECT = "reject"
+REQUEST_CHANGES = "request_changes"
+EDIT = "edit"
+WITHDRAW = "withdraw"
+LIST = "list"
+MARK_PUBLISHED = "mark_published"
+PUBLISH_AGAIN = "publish_again"
+ABANDON = "abandon"
+REVIEW_ACTIONS = (APPROVE, REJECT, REQUEST_CHANGES, EDIT)
+SETTLING_ACTIONS = (MARK_PUBLISHED, PUBLISH_AGAIN, ABANDON)
+ALL_PROPOSALS = "*"  # the proposal id of a link that is about no one proposal (the list)
+
+
+@dataclass(frozen=True)
+class OpenedLink:
+    """A verified link and the proposal it is about, as read when it was opened."""
+
+    claims: LinkClaims
+    proposal: Proposal

@@ -23,7 +23,7 @@ MAX_REFERENCE_LENGTH = 100
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 
-# What each problem says, in English; pages translate them by code (postdesk.web.i18n.FIELD_ERRORS).
+# What each problem says, in English; pages translate them by code (postdesk.wording.FIELD_ERRORS).
 MESSAGES: dict[str, str] = {
     "required": "is required",
     "not_string": "must be a string",

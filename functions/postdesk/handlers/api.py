@@ -12,20 +12,23 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from postdesk import outgoing_mail, submission
 from postdesk.domain import counting
+from postdesk.domain.links import LIST
 from postdesk.domain.proposal import ImageUpload
 from postdesk.domain.validation import validate_proposal
 from postdesk.errors import InvalidProposal, NotFound, PayloadTooLarge, PostdeskError
+from postdesk.handlers.wiring import get_services
 from postdesk.observability import logger, metrics, tracer
-from postdesk.services import Services, get_services
+from postdesk.templates import kind_choices, render
+from postdesk.use_cases import links, proposing
 from postdesk.web.forms import json_images, media_type, parse_form, parse_json_object
-from postdesk.web.i18n import pick_language, strings
 from postdesk.web.pages import as_json, error_document, error_page, field_errors, html, message_page
-from postdesk.web.render import kind_choices, render
+from postdesk.wording import pick_language, strings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from postdesk.services import Services
 
 MAX_BODY_BYTES = 6 * 1024 * 1024  # Lambda's payload limit; API Gateway stops 10 MB before us
 
@@ -140,7 +143,7 @@ def propose(lang: Lang = None) -> Response[str]:
         fields = parse_json_object(body)
         images = json_images(fields.pop("images", None))
         draft = validate_proposal(fields, images, **_validation_settings(services))
-        proposal = submission.submit_proposal(services, draft, source="api", language=language, via="api")
+        proposal = proposing.submit_proposal(services, draft, source="api", language=language, via="api")
         metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
         return as_json({"id": proposal.id, "status": proposal.status.value}, 201)
 
@@ -164,7 +167,7 @@ def propose(lang: Lang = None) -> Response[str]:
     except InvalidProposal as error:
         values = {**_EMPTY_FORM, **form.fields}
         return _form_page(language, values, field_errors(error, language), error.status_code)
-    proposal = submission.submit_proposal(services, draft, source="web", language=language, via="web form")
+    proposal = proposing.submit_proposal(services, draft, source="web", language=language, via="web form")
     metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
     t = strings(language)
     return message_page(
@@ -192,10 +195,10 @@ def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]
     from postdesk.web.link_pages import LinkPages  # the approvers' pages: loaded when a link is opened
 
     pages = LinkPages(services, token, _language(lang))
-    claims = submission.verify_link(services, token)
-    if claims.action == outgoing_mail.LIST:
+    claims = links.verify_link(services, token)
+    if claims.action == LIST:
         return pages.list_page(claims)
-    opened = submission.load_link(services, claims)
+    opened = links.load_link(services, claims)
     if _asks_json():
         return as_json(pages.describe(opened))
     return pages.show(opened)
@@ -210,7 +213,7 @@ def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]
 )
 def link_action(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
     services = get_services()
-    opened = submission.open_link(services, token)
+    opened = links.open_link(services, token)
     content_type = app.current_event.headers.get("content-type") or "application/x-www-form-urlencoded"
     body = _body()
     from postdesk.web.link_pages import LinkPages
@@ -235,7 +238,7 @@ def audit_export(token: Annotated[str, Path()], kind: Annotated[str, Path()]) ->
         raise NotFound("the audit log exports as audit.csv or audit.json")
     from postdesk.web.link_pages import LinkPages
 
-    return LinkPages(services, token, "fr").export(submission.verify_link(services, token), kind)
+    return LinkPages(services, token, "fr").export(links.verify_link(services, token), kind)
 
 
 @app.get("/static/counter.js", summary="The character counter of the form (progressive enhancement)")

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from postdesk.digest import send_digest
+from postdesk.handlers.wiring import get_services
 from postdesk.observability import logger, metrics, tracer
-from postdesk.services import get_services
+from postdesk.use_cases.digest import send_digest
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from postdesk.inbound_mail import intake
+from postdesk.handlers.wiring import get_services
 from postdesk.inbound_mail.ses_event import received_mails
 from postdesk.observability import logger, metrics, tracer
-from postdesk.services import get_services
+from postdesk.use_cases.emailed_proposals import receive
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,6 +20,5 @@ if TYPE_CHECKING:
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     services = get_services()
-    raw_mail = intake.raw_mail_store(services)
-    outcomes = [intake.receive(services, mail, raw_mail) for mail in received_mails(event)]
+    outcomes = [receive(services, mail) for mail in received_mails(event)]
     return {"outcomes": [outcome.as_json() for outcome in outcomes]}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from postdesk.handlers.wiring import get_services
+from postdesk.mail.outbox import deliver_owed
 from postdesk.observability import logger, metrics, tracer
-from postdesk.outbox import deliver_owed
-from postdesk.services import get_services
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from postdesk.errors import BadRequest
+from postdesk.handlers.wiring import get_services
 from postdesk.observability import logger, metrics, tracer
-from postdesk.publishing import morning_run, publish_urgent
-from postdesk.services import get_services
+from postdesk.use_cases.morning_run import morning_run, publish_urgent
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

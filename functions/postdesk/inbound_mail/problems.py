@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from postdesk.errors import FieldError
-from postdesk.web.i18n import field_message, strings
+from postdesk.wording import field_message, strings
 
 MAIL_PROBLEMS: dict[str, dict[str, str]] = {
     "fr": {

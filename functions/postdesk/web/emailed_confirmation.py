@@ -11,21 +11,18 @@ from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
 
-from postdesk import submission
-from postdesk.domain.proposal import Proposal
-from postdesk.domain.states import Status
 from postdesk.errors import InvalidProposal
-from postdesk.inbound_mail import records
-from postdesk.inbound_mail.completion import ASKED, complete
 from postdesk.inbound_mail.subject_tags import bare_subject
+from postdesk.templates import kind_choices, render
+from postdesk.use_cases import emailed_proposals
+from postdesk.use_cases.emailed_proposals import ASKED
 from postdesk.web.pages import field_errors, html, message_page
-from postdesk.web.render import kind_choices, render
 
 if TYPE_CHECKING:
-    from postdesk.submission import OpenedLink
-    from postdesk.web.link_pages import LinkPages
-
-EMAIL_SOURCE = "email"
+    from postdesk.domain.links import OpenedLink
+    from postdesk.domain.proposal import Proposal
+    from postdesk.store.inbound_records import EmailOrigin
+    from postdesk.web.pages import LinkPage
 
 WORDING: dict[str, dict[str, str]] = {
     "fr": {
@@ -55,16 +52,12 @@ WORDING: dict[str, dict[str, str]] = {
 }
 
 
-def is_emailed(proposal: Proposal) -> bool:
-    return proposal.source == EMAIL_SOURCE
-
-
 def _local_input(moment: datetime | None, time_zone: str) -> str:
     """A moment as a datetime-local input shows it, in the organisation's time zone."""
     return moment.astimezone(ZoneInfo(time_zone)).strftime("%Y-%m-%dT%H:%M") if moment else ""
 
 
-def _initial_values(proposal: Proposal, origin: records.EmailOrigin | None, time_zone: str) -> dict[str, str]:
+def _initial_values(proposal: Proposal, origin: EmailOrigin | None, time_zone: str) -> dict[str, str]:
     kind_known = origin is None or origin.kind_from_subject
     values = {
         "kind": proposal.kind.value if kind_known else "",
@@ -80,33 +73,30 @@ def _initial_values(proposal: Proposal, origin: records.EmailOrigin | None, time
 
 
 class EmailedConfirmation:
-    def __init__(self, pages: LinkPages) -> None:
-        self.pages = pages
-        self.services = pages.services
-        self.language = pages.language
+    def __init__(self, page: LinkPage) -> None:
+        self.pages = page
+        self.services = page.services
+        self.language = page.language
 
     def show(self, opened: OpenedLink) -> Response[str]:
         proposal = opened.proposal
-        origin = records.email_origin(proposal.id)
+        origin = emailed_proposals.email_origin(self.services, proposal)
         values = _initial_values(proposal, origin, self.services.settings.time_zone)
         return self._page(opened, origin, values, {})
 
     def act(self, opened: OpenedLink, form: Mapping[str, str]) -> Response[str]:
         proposal = opened.proposal
-        services = self.services
-        if proposal.status is not Status.AWAITING_CONFIRMATION or services.clock() > proposal.confirm_by:
-            return self._confirmed(submission.confirm_proposal(services, opened))  # it says why it can't
         try:
-            completion = complete(services, proposal, form)
+            confirmed = emailed_proposals.confirm(self.services, opened, form)
         except InvalidProposal as error:
             typed = {name: form.get(name, "") for name in ASKED}
             typed |= {
                 f"alt_{number}": form.get(f"alt_{number}", image.alt)
                 for number, image in enumerate(proposal.images, start=1)
             }
-            origin = records.email_origin(proposal.id)
+            origin = emailed_proposals.email_origin(self.services, proposal)
             return self._page(opened, origin, typed, field_errors(error, self.language))
-        return self._confirmed(submission.confirm_proposal(services, opened, completion))
+        return self._confirmed(confirmed)
 
     def _confirmed(self, proposal: Proposal) -> Response[str]:
         t = self.pages.t
@@ -122,7 +112,7 @@ class EmailedConfirmation:
     def _page(
         self,
         opened: OpenedLink,
-        origin: records.EmailOrigin | None,
+        origin: EmailOrigin | None,
         values: dict[str, str],
         errors: dict[str, str],
     ) -> Response[str]:

@@ -3,34 +3,43 @@ its one button (POST: acts, once)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
 
-from postdesk import outgoing_mail, resolution, review, submission
 from postdesk.domain import counting
-from postdesk.domain.links import LinkClaims
-from postdesk.domain.proposal import AuditEntry, Proposal
-from postdesk.domain.review_rules import SelfApproval, check_approver
+from postdesk.domain.links import (
+    CONFIRM,
+    EDIT,
+    MARK_PUBLISHED,
+    REJECT,
+    REQUEST_CHANGES,
+    LinkClaims,
+    OpenedLink,
+)
+from postdesk.domain.review_rules import SelfApproval
 from postdesk.domain.states import Status
-from postdesk.errors import Conflict, InvalidLink, InvalidProposal, StaleVersion
-from postdesk.services import Services
-from postdesk.submission import OpenedLink
-from postdesk.web.emailed_confirmation import EmailedConfirmation, is_emailed
-from postdesk.web.i18n import strings
-from postdesk.web.pages import PAGE_HEADERS, field_errors, html, message_page
-from postdesk.web.render import render
+from postdesk.errors import Conflict, InvalidProposal, StaleVersion
+from postdesk.templates import render
+from postdesk.use_cases import links, proposing
+from postdesk.use_cases.audit_log import audit_csv, audit_row
+from postdesk.use_cases.emailed_proposals import is_emailed
+from postdesk.web.emailed_confirmation import EmailedConfirmation
+from postdesk.web.pages import PAGE_HEADERS, LinkPage, field_errors, html, message_page
+from postdesk.wording import strings
+
+if TYPE_CHECKING:
+    from postdesk.domain.proposal import Proposal
+    from postdesk.services import Services
 
 # What each action's page asks for: the textarea it shows, if any.
 _FIELDS = {
-    outgoing_mail.REJECT: ("reason", "reason"),
-    outgoing_mail.REQUEST_CHANGES: ("comment", "comment"),
-    outgoing_mail.EDIT: ("text", "new_text"),
-    resolution.MARK_PUBLISHED: ("url", "post_url"),
+    REJECT: ("reason", "reason"),
+    REQUEST_CHANGES: ("comment", "comment"),
+    EDIT: ("text", "new_text"),
+    MARK_PUBLISHED: ("url", "post_url"),
 }
 
 
@@ -40,31 +49,24 @@ class LinkPages:
         self.token = token
         self.language = language
         self.t = strings(language)
-        base = services.settings.public_base_url
-        suffix = "?lang=en" if language == "en" else ""
-        self.action_url = f"{base}/l/{token}{suffix}"
-        self.switch_url = f"{base}/l/{token}" + ("" if language == "en" else "?lang=en")
-        self.static_url = f"{base}/static"
+        self.page = LinkPage(services, token, language)
+        self.action_url = self.page.action_url
+        self.switch_url = self.page.switch_url
+        self.static_url = self.page.static_url
 
     # -- GET -----------------------------------------------------------------------------------------
     def show(self, opened: OpenedLink) -> Response[str]:
         action = opened.claims.action
-        if action == outgoing_mail.CONFIRM:
+        if action == CONFIRM:
             if opened.proposal.status is not Status.AWAITING_CONFIRMATION:
                 return self._message(
                     self.t["confirmed_title"], [self.t["already_confirmed"]], opened.proposal
                 )
             if is_emailed(opened.proposal):  # asks for what the mail could not say
-                return EmailedConfirmation(self).show(opened)
+                return EmailedConfirmation(self.page).show(opened)
             return self._form(opened, "confirm")
-        if action in resolution.RESOLUTION_ACTIONS:  # settling a post the morning run could not
-            try:
-                resolution.check_link(self.services, opened, acting=False)
-            except StaleVersion as error:
-                return self._message(self.t["version_stale_title"], [error.message], opened.proposal, 409)
-            return self._form(opened, action)
         try:
-            review.check_link(self.services, opened, acting=False)
+            links.check(self.services, opened)
         except SelfApproval as error:
             return self._message(self.t["self_approval_title"], [error.message], opened.proposal, 403)
         except StaleVersion as error:
@@ -82,10 +84,8 @@ class LinkPages:
         fields: list[dict[str, Any]] = []
         if action in _FIELDS:
             name, label = _FIELDS[action]
-            value = typed if typed is not None else (proposal.text if action == outgoing_mail.EDIT else "")
-            fields.append(
-                {"name": name, "label": t[label], "value": value, "counter": action == outgoing_mail.EDIT}
-            )
+            value = typed if typed is not None else (proposal.text if action == EDIT else "")
+            fields.append({"name": name, "label": t[label], "value": value, "counter": action == EDIT})
         body = render(
             "action.html",
             language=self.language,
@@ -119,13 +119,13 @@ class LinkPages:
     def act(self, opened: OpenedLink, form: dict[str, str]) -> Response[str]:
         action = opened.claims.action
         services = self.services
-        if action == outgoing_mail.CONFIRM:
+        if action == CONFIRM:
             if is_emailed(opened.proposal):
-                return EmailedConfirmation(self).act(opened, form)
-            proposal = submission.confirm_proposal(services, opened)
+                return EmailedConfirmation(self.page).act(opened, form)
+            proposal = proposing.confirm_proposal(services, opened)
             return self._message(self.t["confirmed_title"], [self.t["confirmed_body"]], proposal)
         try:
-            outcome = perform(services, opened, form)
+            outcome = links.perform(services, opened, form)
         except InvalidProposal as error:
             name = _FIELDS.get(action, ("text", ""))[0]
             return self._form(opened, action, field_errors(error, self.language), form.get(name, ""))
@@ -139,32 +139,26 @@ class LinkPages:
     def describe(self, opened: OpenedLink) -> dict[str, Any]:
         """What a GET with `Accept: application/json` answers: the link's action and its proposal, after
         the same checks as the page (an error answers as JSON, with its status)."""
-        if opened.claims.action not in (outgoing_mail.CONFIRM, *resolution.RESOLUTION_ACTIONS):
-            review.check_link(self.services, opened, acting=False)
+        links.check(self.services, opened)
         return {"action": opened.claims.action, "proposal": proposal_document(opened.proposal)}
 
     def perform_json(self, opened: OpenedLink, form: dict[str, str]) -> dict[str, Any]:
-        if opened.claims.action == outgoing_mail.CONFIRM:
+        if opened.claims.action == CONFIRM:
             if is_emailed(opened.proposal):
                 raise Conflict(
                     "a proposal sent by email is confirmed from its page, which asks what the mail left out"
                 )
-            proposal = submission.confirm_proposal(self.services, opened)
+            proposal = proposing.confirm_proposal(self.services, opened)
             return {"message": strings("en")["confirmed_body"], "proposal": proposal_document(proposal)}
-        outcome = perform(self.services, opened, form)
+        outcome = links.perform(self.services, opened, form)
         return {
             "message": strings("en")[outcome.message_key],
             "proposal": proposal_document(outcome.proposal),
         }
 
     # -- the approvers' list and audit log ----------------------------------------------------------
-    def _check_list(self, claims: LinkClaims) -> None:
-        if claims.action != outgoing_mail.LIST:
-            raise InvalidLink("this link does not open the list of proposals")
-        check_approver(claims.actor, self.services.settings.approvers)
-
     def list_page(self, claims: LinkClaims) -> Response[str]:
-        self._check_list(claims)
+        links.check_list_link(self.services, claims)
         store = self.services.store
         rows = sorted(store.all(), key=lambda p: p.created_at, reverse=True)
         base = f"{self.services.settings.public_base_url}/l/{self.token}"
@@ -185,31 +179,13 @@ class LinkPages:
         return html(body)
 
     def export(self, claims: LinkClaims, kind: str) -> Response[str]:
-        self._check_list(claims)
+        links.check_list_link(self.services, claims)
         entries = self.services.store.whole_audit_log()
         headers = {**PAGE_HEADERS, "Content-Disposition": f'attachment; filename="postdesk-audit.{kind}"'}
         if kind == "json":
             document = [audit_row(entry) for entry in entries]
             return Response(200, "application/json", json.dumps(document, ensure_ascii=False), headers)
         return Response(200, "text/csv; charset=utf-8", audit_csv(entries), headers)
-
-
-def perform(services: Services, opened: OpenedLink, form: dict[str, str]) -> review.Outcome:
-    """Do what the link is for, once: the one use case behind both the page's button and the JSON API."""
-    action = opened.claims.action
-    if action == outgoing_mail.APPROVE:
-        return review.approve(services, opened)
-    if action == outgoing_mail.REJECT:
-        return review.reject(services, opened, form.get("reason"))
-    if action == outgoing_mail.REQUEST_CHANGES:
-        return review.request_changes(services, opened, form.get("comment"))
-    if action == outgoing_mail.EDIT:
-        return review.edit(services, opened, form.get("text"))
-    if action == outgoing_mail.WITHDRAW:
-        return review.withdraw(services, opened)
-    if action in resolution.RESOLUTION_ACTIONS:
-        return resolution.resolve(services, opened, form)
-    raise InvalidLink("this link does not perform an action")
 
 
 def proposal_document(proposal: Proposal) -> dict[str, Any]:
@@ -231,34 +207,3 @@ def proposal_document(proposal: Proposal) -> dict[str, Any]:
         "quorum": proposal.quorum,
         "status_reason": proposal.status_reason,
     }
-
-
-AUDIT_COLUMNS = ("at", "proposal_id", "version", "actor", "action", "via", "detail")
-
-
-def audit_row(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "at": entry.at.isoformat(),
-        "proposal_id": entry.proposal_id,
-        "version": entry.version,
-        "actor": entry.actor,
-        "action": entry.action,
-        "via": entry.via,
-        "detail": entry.detail,
-    }
-
-
-def spreadsheet_safe(value: object) -> str:
-    """A cell a spreadsheet shows as text, never runs as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def audit_csv(entries: list[AuditEntry]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(AUDIT_COLUMNS)
-    for entry in entries:
-        row = audit_row(entry)
-        writer.writerow([spreadsheet_safe(row[column]) for column in AUDIT_COLUMNS])
-    return out.getvalue()

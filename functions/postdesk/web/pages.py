@@ -5,13 +5,17 @@ Pages carry signed link tokens: they are never cached and never leak through a R
 from __future__ import annotations
 
 import json
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
 
 from postdesk.errors import InvalidProposal, PostdeskError
-from postdesk.web.i18n import field_message, strings
-from postdesk.web.render import render
+from postdesk.templates import render
+
+if TYPE_CHECKING:
+    from postdesk.services import Services
+from postdesk.wording import field_message, strings
 
 PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -22,6 +26,36 @@ PAGE_HEADERS = {
     "style-src 'unsafe-inline'; script-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'",
 }
+
+
+@dataclass(frozen=True)
+class LinkPage:
+    """Where the page behind a signed link is drawn: in which language, the address its form posts to
+    (the link itself), and the same page in the other language."""
+
+    services: Services
+    token: str
+    language: str
+
+    @property
+    def t(self) -> dict[str, str]:
+        return strings(self.language)
+
+    @property
+    def base(self) -> str:
+        return self.services.settings.public_base_url
+
+    @property
+    def action_url(self) -> str:
+        return f"{self.base}/l/{self.token}" + ("?lang=en" if self.language == "en" else "")
+
+    @property
+    def switch_url(self) -> str:
+        return f"{self.base}/l/{self.token}" + ("" if self.language == "en" else "?lang=en")
+
+    @property
+    def static_url(self) -> str:
+        return f"{self.base}/static"
 
 
 def html(body: str, status: int = 200, headers: dict[str, str] | None = None) -> Response[str]:

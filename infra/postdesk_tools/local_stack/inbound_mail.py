@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer
 
-from postdesk.inbound_mail.raw_mail import RawMailStore
+from postdesk.store.raw_mail import RawMailStore
 from postdesk_tools.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse, page
 from postdesk_tools.local_stack.environment import REGION
 from postdesk_tools.local_stack.lambda_function import FunctionSettings, InProcessFunction

@@ -180,7 +180,7 @@ def _forget_cached_settings() -> None:
     config = sys.modules.get("postdesk.config")
     if config is not None:
         config.get_settings.cache_clear()
-    services = sys.modules.get("postdesk.services")
+    services = sys.modules.get("postdesk.handlers.wiring")
     if services is not None:  # adapters built during an earlier start talk to that start's moto
         services.reset_services()
 

@@ -16,7 +16,7 @@ from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from postdesk.table import (
+from postdesk.store.table import (
     EMAIL_ORIGIN_SK,
     INBOUND_SK,
     EmailOriginItem,

@@ -3,12 +3,16 @@ in English (the sender's language is not known; the organisation's comes first).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from postdesk.inbound_mail.problems import MailProblem
-from postdesk.mail import Mail
-from postdesk.outgoing_mail import compose, excerpt
-from postdesk.services import Services
+from postdesk.mail.compose import compose, excerpt
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from postdesk.domain.mail import Mail
+    from postdesk.inbound_mail.problems import MailProblem
+    from postdesk.services import Services
 
 _WORDING = {
     "fr": {

@@ -8,17 +8,18 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from postdesk import outbox, outgoing_mail, publishing_mail
 from postdesk.domain.addresses import canonical_address
+from postdesk.domain.links import LIST, REVIEW_ACTIONS
 from postdesk.domain.proposal import AuditEntry, Proposal
 from postdesk.domain.review_rules import authors, due_at
 from postdesk.domain.states import Status
 from postdesk.errors import Conflict
+from postdesk.mail import compose, outbox
 from postdesk.observability import logger, metrics
-from postdesk.proposal_store import outbox_item
-from postdesk.web.i18n import pick_language, strings
+from postdesk.wording import pick_language, strings
 
 if TYPE_CHECKING:
+    from postdesk.domain.mail import Mail
     from postdesk.services import Services
 
 
@@ -70,24 +71,23 @@ def expire_overdue(services: Services, proposals: list[Proposal]) -> list[Propos
             and proposal.expires_at <= now
         ):
             reason = "its expiry passed before it was approved"
-            expired = replace(proposal, status=Status.EXPIRED)
-            mails = [outbox_item(m, proposal.id, now) for m in publishing_mail.expired(services, expired)]
+            mails = compose.expired(services, replace(proposal, status=Status.EXPIRED))
         else:
             still_open.append(proposal)
             continue
         try:
-            services.store.transition(
+            outbox.transition(
+                services,
                 proposal,
                 Status.EXPIRED,
                 AuditEntry(proposal.id, now, "postdesk", "expired", proposal.version, "digest run", reason),
+                mails=mails,
                 changes={"status_reason": reason},
-                extra=mails,
                 now=now,
             )
         except Conflict:  # it moved meanwhile: the next run looks again
             continue
         logger.info("proposal expired", extra={"proposal_id": proposal.id, "reason": reason})
-        outbox.deliver(services, mails)
     return still_open
 
 
@@ -106,7 +106,7 @@ def send_digest(services: Services, *, run_key: str, next_run: datetime | None =
     language = pick_language(None)
     t = strings(language)
     expires = end_of_day(now, settings.time_zone)
-    owed = []
+    mails: list[Mail] = []
     for approver in settings.approvers:
         waiting = waiting_for(approver, proposals)
         if not waiting and not upcoming:
@@ -114,29 +114,29 @@ def send_digest(services: Services, *, run_key: str, next_run: datetime | None =
         paragraphs = [t["mail_digest_waiting"] if waiting else t["mail_digest_nothing"]]
         actions: list[tuple[str, str]] = []
         for number, proposal in enumerate(waiting, start=1):
-            paragraphs.append(f"{number}. {outgoing_mail.excerpt(proposal.text, 120)}")
-            actions += outgoing_mail.action_links(
+            paragraphs.append(f"{number}. {compose.excerpt(proposal.text, 120)}")
+            actions += compose.action_links(
                 services,
                 actor=approver,
                 proposal=proposal,
-                actions=outgoing_mail.REVIEW_ACTIONS,
+                actions=REVIEW_ACTIONS,
                 expires=expires,
                 language=language,
                 label_suffix=f" ({number})",
             )
         if upcoming:
             paragraphs.append(t["mail_digest_due"])
-            paragraphs += [f"– {outgoing_mail.excerpt(p.text, 120)}" for p in upcoming]
-        list_url = outgoing_mail.link(
+            paragraphs += [f"– {compose.excerpt(p.text, 120)}" for p in upcoming]
+        list_url = compose.link(
             services,
             actor=approver,
             proposal=None,
-            action=outgoing_mail.LIST,
+            action=LIST,
             expires=expires,
             language=language,
         )
         actions.append((t["list_link"], list_url))
-        mail = outgoing_mail.compose(
+        mail = compose.compose(
             services,
             to=approver,
             subject=t["mail_digest_subject"].format(waiting=len(waiting), due=len(upcoming)),
@@ -145,8 +145,7 @@ def send_digest(services: Services, *, run_key: str, next_run: datetime | None =
             actions=actions,
             footer=t["mail_links_footer"],
         )
-        owed.append(outbox_item(mail, "", now))
-    services.store.owe_mail(owed)
-    outbox.deliver(services, owed)
-    metrics.add_metric(name="DigestsSent", unit="Count", value=len(owed))
-    return DigestReport([str(item.to[0]) for item in owed])
+        mails.append(mail)
+    outbox.send(services, mails)
+    metrics.add_metric(name="DigestsSent", unit="Count", value=len(mails))
+    return DigestReport([mail.to[0] for mail in mails])

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import boto3
 from aws_lambda_powertools.utilities import parameters
 
+from postdesk.aws import AWS_TIMEOUTS
 from postdesk.domain.links import SigningKeys
 from postdesk.errors import ConfigurationError
-from postdesk.mail import AWS_TIMEOUTS
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient

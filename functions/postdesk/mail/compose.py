@@ -1,30 +1,38 @@
-"""Every mail postdesk sends, with its signed links: built here, delivered through the outbox."""
+"""Every mail postdesk sends, with its signed links: built here, owed and delivered through the outbox.
+
+The review mails, the decisions told to the proposer and the approvers, the publication and expiry
+notices, the alerts, and the mails that ask a person to settle what the morning run could not."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from postdesk.domain.addresses import canonical_address
 from postdesk.domain.kinds import LABELS
-from postdesk.domain.links import LinkClaims, new_link_id, sign
-from postdesk.domain.proposal import Proposal
+from postdesk.domain.links import (
+    ABANDON,
+    ALL_PROPOSALS,
+    APPROVE,
+    CONFIRM,
+    PUBLISH_AGAIN,
+    REVIEW_ACTIONS,
+    SETTLING_ACTIONS,
+    WITHDRAW,
+    LinkClaims,
+    new_link_id,
+    sign,
+)
+from postdesk.domain.mail import Mail
 from postdesk.domain.review_rules import authors
-from postdesk.mail import Mail
-from postdesk.services import Services
-from postdesk.web.i18n import pick_language, strings
-from postdesk.web.render import render
+from postdesk.domain.states import Status
+from postdesk.templates import render
+from postdesk.wording import pick_language, strings
 
-CONFIRM = "confirm"
-APPROVE = "approve"
-REJECT = "reject"
-REQUEST_CHANGES = "request_changes"
-EDIT = "edit"
-WITHDRAW = "withdraw"
-LIST = "list"
-REVIEW_ACTIONS = (APPROVE, REJECT, REQUEST_CHANGES, EDIT)
-ALL_PROPOSALS = "*"
+if TYPE_CHECKING:
+    from postdesk.domain.proposal import Proposal
+    from postdesk.services import Services
 
 
 def excerpt(text: str, length: int = 60) -> str:
@@ -220,3 +228,66 @@ def to_everyone(
             )
         )
     return mails
+
+
+def published(services: Services, proposal: Proposal, url: str) -> list[Mail]:
+    return to_everyone(services, proposal, "mail_published_subject", "mail_published_body", url=url)
+
+
+def expired(services: Services, proposal: Proposal) -> list[Mail]:
+    return to_everyone(services, proposal, "mail_expired_subject", "mail_expired_body")
+
+
+def abandoned(services: Services, proposal: Proposal, who: str) -> list[Mail]:
+    return to_everyone(services, proposal, "mail_abandoned_subject", "mail_abandoned_body", who=who)
+
+
+def needs_a_decision(services: Services, proposal: Proposal, reason: str) -> list[Mail]:
+    """To each approver, with their own links: for NEEDS_RECONCILE all three, for FAILED publish it
+    again or abandon it."""
+    language = pick_language(None)
+    t = strings(language)
+    reconcile = proposal.status is Status.NEEDS_RECONCILE
+    actions = SETTLING_ACTIONS if reconcile else (PUBLISH_AGAIN, ABANDON)
+    subject_key, body_key = (
+        ("mail_reconcile_subject", "mail_reconcile_body")
+        if reconcile
+        else ("mail_failed_subject", "mail_failed_body")
+    )
+    expires = services.clock() + timedelta(days=services.settings.review_link_days)
+    return [
+        compose(
+            services,
+            to=approver,
+            subject=t[subject_key].format(excerpt=excerpt(proposal.text)),
+            paragraphs=[t[body_key].format(reason=reason)],
+            language=language,
+            proposal=proposal,
+            actions=action_links(
+                services,
+                actor=approver,
+                proposal=proposal,
+                actions=actions,
+                expires=expires,
+                language=language,
+            ),
+            footer=t["mail_links_footer"],
+        )
+        for approver in services.settings.approvers
+    ]
+
+
+def alert(services: Services, body_key: str, reason: str) -> list[Mail]:
+    """Something stops every post, not one: the approvers are told what and why."""
+    language = pick_language(None)
+    t = strings(language)
+    return [
+        compose(
+            services,
+            to=approver,
+            subject=t["mail_alert_subject"],
+            paragraphs=[t[body_key].format(reason=reason)],
+            language=language,
+        )
+        for approver in services.settings.approvers
+    ]

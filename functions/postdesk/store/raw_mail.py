@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.exceptions import ClientError
 
-from postdesk.mail import AWS_TIMEOUTS
+from postdesk.aws import AWS_TIMEOUTS
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

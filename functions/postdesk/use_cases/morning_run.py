@@ -14,10 +14,9 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from postdesk import outbox, publishing_mail
 from postdesk.channels import (
     ChannelDisabled,
     ChannelError,
@@ -35,15 +34,14 @@ from postdesk.domain import counting
 from postdesk.domain.proposal import AuditEntry, Proposal
 from postdesk.domain.states import Status
 from postdesk.errors import Conflict
+from postdesk.mail import compose, outbox
 from postdesk.observability import logger, metrics
-from postdesk.proposal_store import due_key, outbox_item
-from postdesk.table import CLAIMED_PK, DUE_PK, ProposalItem
+from postdesk.store.proposals import claimed_by, due_again
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
     from postdesk.channels import Channel
-    from postdesk.mail import Mail
     from postdesk.services import Services
 
 # Lambda's longest timeout, and a margin: a claim older than this belongs to a run that is dead.
@@ -248,12 +246,7 @@ class _Run:
                 proposal,
                 Status.PUBLISHING,
                 self._audit(proposal, "claimed", f"run {self.run_id}"),
-                changes={
-                    "run_id": self.run_id,
-                    "claimed_at": now,
-                    "due_pk": CLAIMED_PK,
-                    "due_sk": f"{now.astimezone(UTC).isoformat()}#{proposal.id}",
-                },
+                changes=claimed_by(self.run_id, proposal, now),
                 now=now,
             )
         except Conflict as conflict:  # another run claimed it first, or a person changed it meanwhile
@@ -368,16 +361,13 @@ class _Run:
             )
 
     # -- what becomes of a post ------------------------------------------------------------------
-    def _mine(self, claimed: Proposal) -> Any:
-        return ProposalItem.run_id == claimed.run_id
-
     def record_published(self, claimed: Proposal, posted: Posted, *, found_on_account: bool = False) -> None:
         now = self.services.clock()
         after = replace(claimed, status=Status.PUBLISHED, post_id=posted.id, post_url=posted.url)
-        owed = self._owed(claimed, publishing_mail.published(self.services, after, posted.url), now)
         detail = f"{posted.url} (run {claimed.run_id}{', found on the account' if found_on_account else ''})"
         try:
-            self.store.transition(
+            outbox.transition(
+                self.services,
                 claimed,
                 Status.PUBLISHED,
                 self._audit(claimed, "published", detail),
@@ -387,9 +377,9 @@ class _Run:
                     "published_at": now,
                     "status_reason": None,
                 },
-                extra=owed,
+                mails=compose.published(self.services, after, posted.url),
                 now=now,
-                condition=self._mine(claimed),
+                held_by=claimed.run_id,
             )
         except Conflict as conflict:
             # The post is out but someone else holds the record now: the next run's check settles it.
@@ -400,26 +390,18 @@ class _Run:
             return
         self.report.published.append({"id": claimed.id, "post_id": posted.id, "url": posted.url})
         self._log(claimed, "published", post_id=posted.id, post_url=posted.url)
-        outbox.deliver(self.services, owed)
 
     def release(self, claimed: Proposal, reason: str) -> None:
         """Back to APPROVED, due again at its old place in the queue, for the next run."""
         now = self.services.clock()
-        mine = self._mine(claimed)
         try:
             self.store.transition(
                 claimed,
                 Status.APPROVED,
                 self._audit(claimed, "publish deferred", reason),
-                changes={
-                    "run_id": None,
-                    "claimed_at": None,
-                    "due_pk": DUE_PK,
-                    "due_sk": due_key(claimed.approved_at or now, claimed.not_before, claimed.id),
-                    "status_reason": reason,
-                },
+                changes={**due_again(claimed, now), "status_reason": reason},
                 now=now,
-                condition=mine,
+                held_by=claimed.run_id,
             )
         except Conflict as conflict:
             logger.error("claim not released", extra={"proposal_id": claimed.id, "reason": conflict.message})
@@ -440,56 +422,49 @@ class _Run:
         """FAILED or NEEDS_RECONCILE, with the reason; each approver gets the links to decide."""
         now = self.services.clock()
         after = replace(claimed, status=target, status_reason=reason)
-        owed = self._owed(claimed, publishing_mail.needs_a_decision(self.services, after, reason), now)
         try:
-            self.store.transition(
+            outbox.transition(
+                self.services,
                 claimed,
                 target,
                 self._audit(claimed, target.value.lower().replace("_", " "), reason),
+                mails=compose.needs_a_decision(self.services, after, reason),
                 changes={"status_reason": reason, "due_pk": None, "due_sk": None},
-                extra=owed,
                 now=now,
-                condition=self._mine(claimed),
+                held_by=claimed.run_id,
             )
         except Conflict as conflict:
             logger.error("claim not settled", extra={"proposal_id": claimed.id, "reason": conflict.message})
             return
         self._log(claimed, target.value.lower(), reason=reason)
-        outbox.deliver(self.services, owed)
 
     def expire(self, proposal: Proposal) -> None:
         now = self.services.clock()
         reason = "its expiry passed before it was published"
         after = replace(proposal, status=Status.EXPIRED)
-        owed = self._owed(proposal, publishing_mail.expired(self.services, after), now)
         try:
-            self.store.transition(
+            outbox.transition(
+                self.services,
                 proposal,
                 Status.EXPIRED,
                 self._audit(proposal, "expired", reason),
+                mails=compose.expired(self.services, after),
                 changes={"status_reason": reason},
-                extra=owed,
                 now=now,
             )
         except Conflict:
             return
         self.report.expired.append(proposal.id)
         self._log(proposal, "expired", reason=reason)
-        outbox.deliver(self.services, owed)
 
     def alert(self, body_key: str, reason: str) -> None:
         """Once per run: what stops every post is told to the approvers, not once per post."""
         if self._alerted:
             return
         self._alerted = True
-        owed = self._owed(None, publishing_mail.alert(self.services, body_key, reason), self.services.clock())
-        self.services.store.owe_mail(owed)
-        outbox.deliver(self.services, owed)
+        outbox.send(self.services, compose.alert(self.services, body_key, reason))
 
     # -- records ---------------------------------------------------------------------------------
-    def _owed(self, proposal: Proposal | None, mails: list[Mail], now: datetime) -> list[Any]:
-        return [outbox_item(mail, proposal.id if proposal else "", now) for mail in mails]
-
     def _audit(self, proposal: Proposal, action: str, detail: str) -> AuditEntry:
         return AuditEntry(
             proposal.id, self.services.clock(), ACTOR, action, proposal.version, f"run {self.run_id}", detail

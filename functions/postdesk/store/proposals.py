@@ -21,12 +21,12 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from postdesk.domain.kinds import Kind
+from postdesk.domain.mail import Mail
 from postdesk.domain.proposal import AuditEntry, Proposal, StoredImage
 from postdesk.domain.review_rules import OPEN_FOR_REVIEW, check_current_version, due_at, quorum_reached
 from postdesk.domain.states import FINAL_STATES, Status, check_transition
 from postdesk.errors import Conflict, LinkAlreadyUsed, NotFound
-from postdesk.mail import Mail
-from postdesk.table import (
+from postdesk.store.table import (
     CLAIMED_PK,
     DUE_PK,
     OPEN_PK,
@@ -68,10 +68,7 @@ def _to_item(proposal: Proposal) -> ProposalItem:
         not_before=proposal.not_before,
         expires_at=proposal.expires_at,
         prosecutor_reference=proposal.prosecutor_reference,
-        images=[
-            ImageAttribute(key=i.key, content_type=i.content_type, alt=i.alt, size=i.size)  # type: ignore[no-untyped-call]
-            for i in proposal.images
-        ],
+        images=_image_attributes(proposal.images),
         created_at=proposal.created_at,
         updated_at=proposal.updated_at,
         confirm_by=proposal.confirm_by,
@@ -132,6 +129,13 @@ def _from_item(item: ProposalItem) -> Proposal:
 
 
 @dataclass(frozen=True)
+class Approval:
+    proposal: Proposal
+    approved_now: bool
+    owed: list[OutboxItem]
+
+
+@dataclass(frozen=True)
 class Vote:
     approver: str
     version: int
@@ -155,6 +159,11 @@ def outbox_item(mail: Mail, proposal_id: str, now: datetime) -> OutboxItem:
     )
 
 
+def owed_items(mails: Sequence[Mail], proposal_id: str, now: datetime) -> list[OutboxItem]:
+    """The mails a change causes, as the items written with it (see `mail.outbox`)."""
+    return [outbox_item(mail, proposal_id, now) for mail in mails]
+
+
 def mail_of(item: OutboxItem) -> Mail:
     recipients = tuple(str(address) for address in item.to)
     return Mail(to=recipients, subject=item.subject, text=item.text, html=item.html)
@@ -162,6 +171,34 @@ def mail_of(item: OutboxItem) -> Mail:
 
 def due_key(approved_at: datetime, not_before: datetime | None, proposal_id: str) -> str:
     return f"{due_at(approved_at, not_before).astimezone(UTC).isoformat()}#{proposal_id}"
+
+
+def due_again(proposal: Proposal, now: datetime) -> dict[str, Any]:
+    """The changes that put an approved post back in the morning run's queue, at its old place."""
+    return {
+        "due_pk": DUE_PK,
+        "due_sk": due_key(proposal.approved_at or now, proposal.not_before, proposal.id),
+        "run_id": None,
+        "claimed_at": None,
+    }
+
+
+def claimed_by(run_id: str, proposal: Proposal, now: datetime) -> dict[str, Any]:
+    """The changes of a run's claim: the post moves to the claims' partition of the `due` index, so a
+    later run finds claims older than the lease with one query."""
+    return {
+        "run_id": run_id,
+        "claimed_at": now,
+        "due_pk": CLAIMED_PK,
+        "due_sk": f"{now.astimezone(UTC).isoformat()}#{proposal.id}",
+    }
+
+
+def _image_attributes(images: Sequence[StoredImage]) -> list[ImageAttribute]:
+    return [
+        ImageAttribute(key=i.key, content_type=i.content_type, alt=i.alt, size=i.size)  # type: ignore[no-untyped-call]
+        for i in images
+    ]
 
 
 # Orders audit lines written at the same instant by one process; the random part keeps processes apart.
@@ -247,7 +284,7 @@ class ProposalStore:
         self,
         proposal: Proposal,
         audit: AuditEntry,
-        mails: Sequence[OutboxItem] = (),
+        owed: Sequence[OutboxItem] = (),
         extra: Sequence[Model] = (),
     ) -> None:
         """Store a new proposal, its first audit line and the mails it owes together, or nothing.
@@ -258,7 +295,7 @@ class ProposalStore:
         with TransactWrite(connection=self._connection()) as transaction:
             transaction.save(_to_item(proposal), condition=ProposalItem.pk.does_not_exist())
             transaction.save(_audit_item(audit), condition=AuditItem.pk.does_not_exist())
-            for item in mails:
+            for item in owed:
                 transaction.save(item, condition=OutboxItem.pk.does_not_exist())
             for record in extra:
                 key: Any = getattr(type(record), "pk")  # noqa: B009 - every model of the table has a pk
@@ -278,13 +315,15 @@ class ProposalStore:
         *,
         link_use: LinkUse | None = None,
         changes: dict[str, Any] | None = None,
+        owed: Sequence[OutboxItem] = (),
         extra: Sequence[Model] = (),
         now: datetime,
-        condition: Any = None,
+        held_by: str | None = None,
     ) -> Proposal:
-        """Move `proposal` from the state it was read in to `target`, recording the link's one use.
+        """Move `proposal` from the state it was read in to `target`, recording the link's one use and
+        the mails the change owes, all in one transaction.
 
-        `condition` narrows the write further (the morning run: only while its own claim holds).
+        `held_by` narrows the write to while that morning run's claim holds.
         Raises LinkAlreadyUsed if the link already acted, Conflict if someone else moved the
         proposal first (its message names the state it is in now)."""
         check_transition(proposal.status, target)
@@ -298,23 +337,22 @@ class ProposalStore:
         for name, value in (changes or {}).items():
             attribute = getattr(ProposalItem, name)
             empty = value is None or (isinstance(value, (set, frozenset)) and not value)
-            actions.append(attribute.remove() if empty else attribute.set(value))
+            stored = _image_attributes(value) if name == "images" else value
+            actions.append(attribute.remove() if empty else attribute.set(stored))
         try:
             with TransactWrite(connection=self._connection()) as transaction:
                 unchanged = (ProposalItem.status == proposal.status.value) & (
                     ProposalItem.version == proposal.version
                 )
-                transaction.update(
-                    item,
-                    actions=actions,
-                    condition=unchanged if condition is None else unchanged & condition,
-                )
+                if held_by is not None:
+                    unchanged &= ProposalItem.run_id == held_by
+                transaction.update(item, actions=actions, condition=unchanged)
                 if link_use is not None:
                     transaction.save(
                         _link_use_item(proposal.id, link_use, now), condition=LinkUseItem.pk.does_not_exist()
                     )
                 transaction.save(_audit_item(audit), condition=AuditItem.pk.does_not_exist())
-                for record in extra:
+                for record in [*owed, *extra]:
                     key: Any = getattr(type(record), "pk")  # noqa: B009 - every model of the table has a pk
                     transaction.save(record, condition=key.does_not_exist())
         except TransactWriteError:
@@ -339,13 +377,14 @@ class ProposalStore:
         *,
         link_use: LinkUse,
         audit: AuditEntry,
-        mails_if_approved: Callable[[Proposal], Sequence[OutboxItem]],
+        mails_if_approved: Callable[[Proposal], Sequence[Mail]],
         audit_if_approved: Callable[[Proposal], AuditEntry] | None = None,
         now: datetime,
         attempts: int = 5,
-    ) -> tuple[Proposal, bool]:
+    ) -> Approval:
         """Record `approver`'s approval of the version they saw; approve the proposal if that makes the
-        quorum. Returns the proposal as it now is, and whether this vote approved it.
+        quorum, owing the mails that tells. Returns the proposal as it now is, whether this vote
+        approved it, and the mails it owes.
 
         The vote, the link's use and the count are one conditional transaction on the approvals as read,
         so two approvers pressing at once both count and exactly one of them moves the state."""
@@ -370,7 +409,7 @@ class ProposalStore:
             after = replace(proposal, approvals=frozenset(approvals))
             if approves:
                 after.status, after.approved_at = Status.APPROVED, now
-            mails = mails_if_approved(after) if approves else ()
+            mails = owed_items(mails_if_approved(after), proposal.id, now) if approves else []
             try:
                 with TransactWrite(connection=self._connection()) as transaction:
                     transaction.update(_to_item(proposal), actions=actions, condition=unchanged)
@@ -400,7 +439,7 @@ class ProposalStore:
                         f"this proposal is {proposal.status.value}: it can no longer be approved"
                     ) from None
                 continue
-            return after, approves
+            return Approval(after, approves, mails)
         raise Conflict("too many people voted at the same moment: press the button again")
 
     def votes(self, proposal_id: str) -> list[Vote]:

@@ -6,20 +6,22 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pynamodb.models import Model
-
-from postdesk import outbox, outgoing_mail
-from postdesk.domain.links import LinkClaims, verify
+from postdesk.domain.links import CONFIRM, OpenedLink
 from postdesk.domain.proposal import AuditEntry, Proposal, ProposalDraft, StoredImage
 from postdesk.domain.states import Status
 from postdesk.domain.validation import IMAGE_TYPES, sniff_image_type
 from postdesk.errors import Conflict, InvalidLink
+from postdesk.mail import compose, outbox
 from postdesk.observability import logger
-from postdesk.proposal_store import LinkUse, outbox_item
-from postdesk.services import Services
-from postdesk.web.i18n import strings
+from postdesk.store.proposals import LinkUse
+from postdesk.wording import strings
+
+if TYPE_CHECKING:
+    from pynamodb.models import Model
+
+    from postdesk.services import Services
 
 
 def submit_proposal(
@@ -68,33 +70,15 @@ def submit_proposal(
         source=source,
         language=language,
     )
-    owed = [outbox_item(outgoing_mail.confirmation(services, proposal), proposal_id, now)]
-    services.store.create(
-        proposal, AuditEntry(proposal_id, now, draft.proposer_email, "submitted", 1, via), owed, extra
+    outbox.create(
+        services,
+        proposal,
+        AuditEntry(proposal_id, now, draft.proposer_email, "submitted", 1, via),
+        mails=[compose.confirmation(services, proposal)],
+        extra=extra,
     )
     logger.info("proposal submitted", extra={"proposal_id": proposal_id, "kind": draft.kind.value})
-    outbox.deliver(services, owed)
     return proposal
-
-
-@dataclass(frozen=True)
-class OpenedLink:
-    claims: LinkClaims
-    proposal: Proposal
-
-
-def verify_link(services: Services, token: str) -> LinkClaims:
-    return verify(token, services.signing_keys(), services.clock())
-
-
-def open_link(services: Services, token: str) -> OpenedLink:
-    """Check a link and load what it is about; a GET calls only this, so it never changes anything."""
-    return load_link(services, verify_link(services, token))
-
-
-def load_link(services: Services, claims: LinkClaims) -> OpenedLink:
-    """The proposal a verified link is about."""
-    return OpenedLink(claims, services.store.get(claims.proposal_id))
 
 
 @dataclass(frozen=True)
@@ -114,7 +98,7 @@ def confirm_proposal(
 
     A `completion` is written in the same conditional write that confirms."""
     claims, proposal = opened.claims, opened.proposal
-    if claims.action != outgoing_mail.CONFIRM or claims.actor != proposal.proposer_email:
+    if claims.action != CONFIRM or claims.actor != proposal.proposer_email:
         raise InvalidLink("this link is not a confirmation link for this proposal")
     now = services.clock()
     via = f"link {claims.link_id}"
@@ -137,22 +121,21 @@ def confirm_proposal(
     completed = completion.proposal if completion is not None else proposal
     confirmed = replace(completed, status=Status.PENDING)
     mails = [
-        outgoing_mail.to_proposer(
+        compose.to_proposer(
             services, confirmed, "mail_pending_subject", [t["mail_pending_body"]], withdraw=True
         ),
-        *outgoing_mail.review_requests(services, confirmed),
+        *compose.review_requests(services, confirmed),
     ]
-    owed = [outbox_item(mail, proposal.id, now) for mail in mails]
-    services.store.transition(
+    outbox.transition(
+        services,
         proposal,
         Status.PENDING,
         AuditEntry(proposal.id, now, claims.actor, "confirmed", proposal.version, via),
-        link_use=LinkUse(claims.link_id, claims.actor, outgoing_mail.CONFIRM),
+        mails=mails,
+        link_use=LinkUse(claims.link_id, claims.actor, CONFIRM),
         changes=completion.changes if completion is not None else None,
-        extra=owed,
         now=now,
     )
     services.media.mark_confirmed([image.key for image in proposal.images])
     logger.info("proposal confirmed", extra={"proposal_id": proposal.id})
-    outbox.deliver(services, owed)
     return confirmed if completion is not None else proposal

@@ -3,32 +3,20 @@ both reach the reader; SES's simple API would drop one of them in some implement
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 import boto3
-from botocore.config import Config
+
+from postdesk.aws import AWS_TIMEOUTS
 
 if TYPE_CHECKING:
     from mypy_boto3_ses import SESClient
 
-AWS_TIMEOUTS = Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"})
-
-
-@dataclass(frozen=True)
-class Mail:
-    to: tuple[str, ...]
-    subject: str
-    text: str
-    html: str
-
-
-class Mailer(Protocol):
-    def send(self, mail: Mail) -> str: ...
+    from postdesk.domain.mail import Mail
 
 
 class SesMailer:

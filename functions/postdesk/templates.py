@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from postdesk.domain import counting
 from postdesk.domain.kinds import LABELS, Kind
 from postdesk.domain.proposal import Proposal
-from postdesk.web.i18n import pick_language, strings
+from postdesk.wording import pick_language, strings
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -22,7 +22,7 @@ def _environment() -> Environment:
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     return Environment(
-        loader=PackageLoader("postdesk", "web/templates"),
+        loader=PackageLoader("postdesk", "templates"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,

@@ -14,23 +14,19 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from postdesk import outbox, publishing_mail
 from postdesk.domain.addresses import canonical_address
+from postdesk.domain.links import ABANDON, MARK_PUBLISHED, PUBLISH_AGAIN, SETTLING_ACTIONS, OpenedLink
 from postdesk.domain.proposal import AuditEntry
 from postdesk.domain.review_rules import check_approver, check_current_version, check_open
 from postdesk.domain.states import Status
 from postdesk.errors import Conflict, FieldError, InvalidLink, InvalidProposal, LinkAlreadyUsed, PostdeskError
+from postdesk.mail import compose, outbox
 from postdesk.observability import logger
-from postdesk.proposal_store import LinkUse, due_key, outbox_item
-from postdesk.publishing_mail import ABANDON, MARK_PUBLISHED, PUBLISH_AGAIN, RESOLUTION_ACTIONS
-from postdesk.review import Outcome, refuse
-from postdesk.table import DUE_PK
+from postdesk.store.proposals import LinkUse, due_again
+from postdesk.use_cases.reviewing import Outcome, refuse
 
 if TYPE_CHECKING:
     from postdesk.services import Services
-    from postdesk.submission import OpenedLink
-
-__all__ = ["ABANDON", "MARK_PUBLISHED", "PUBLISH_AGAIN", "RESOLUTION_ACTIONS", "check_link", "resolve"]
 
 OPEN_FOR = {
     MARK_PUBLISHED: frozenset({Status.NEEDS_RECONCILE}),
@@ -51,7 +47,7 @@ def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
     still waiting for this decision, a link not used yet."""
     claims, proposal = opened.claims, opened.proposal
     try:
-        if claims.action not in RESOLUTION_ACTIONS:
+        if claims.action not in SETTLING_ACTIONS:
             raise InvalidLink("this link does not settle a post")
         check_approver(claims.actor, services.settings.approvers)
         check_current_version(claims.version, proposal)
@@ -98,17 +94,16 @@ def resolve(services: Services, opened: OpenedLink, form: dict[str, str]) -> Out
             raise InvalidProposal([FieldError("url", "is required", "required")])
         post_id = post_id_of(url, any_address=services.settings.channel == "local")
         after = replace(proposal, status=Status.PUBLISHED, post_id=post_id, post_url=url)
-        owed = [outbox_item(m, proposal.id, now) for m in publishing_mail.published(services, after, url)]
-        services.store.transition(
+        outbox.transition(
+            services,
             proposal,
             Status.PUBLISHED,
             AuditEntry(proposal.id, now, who, "marked published", proposal.version, via, url),
+            mails=compose.published(services, after, url),
             link_use=link_use,
             changes={"post_id": post_id, "post_url": url, "published_at": now, "status_reason": None},
-            extra=owed,
             now=now,
         )
-        outbox.deliver(services, owed)
         return Outcome(after, "marked_published_done")
     if claims.action == PUBLISH_AGAIN:
         after = replace(proposal, status=Status.APPROVED, status_reason=None)
@@ -119,13 +114,7 @@ def resolve(services: Services, opened: OpenedLink, form: dict[str, str]) -> Out
                 proposal.id, now, who, "publish again", proposal.version, via, proposal.status_reason or ""
             ),
             link_use=link_use,
-            changes={
-                "status_reason": None,
-                "run_id": None,
-                "claimed_at": None,
-                "due_pk": DUE_PK,
-                "due_sk": due_key(proposal.approved_at or now, proposal.not_before, proposal.id),
-            },
+            changes={"status_reason": None, **due_again(proposal, now)},
             now=now,
         )
         if proposal.urgent and services.publish_now is not None:
@@ -136,15 +125,14 @@ def resolve(services: Services, opened: OpenedLink, form: dict[str, str]) -> Out
         return Outcome(after, "publish_again_done")
     reason = f"{ABANDONED_BY}{who}"
     after = replace(proposal, status=Status.FAILED, status_reason=reason)
-    owed = [outbox_item(m, proposal.id, now) for m in publishing_mail.abandoned(services, after, who)]
-    services.store.transition(
+    outbox.transition(
+        services,
         proposal,
         Status.FAILED,
         AuditEntry(proposal.id, now, who, "abandoned", proposal.version, via, proposal.status_reason or ""),
+        mails=compose.abandoned(services, after, who),
         link_use=link_use,
         changes={"status_reason": reason, "due_pk": None, "due_sk": None},
-        extra=owed,
         now=now,
     )
-    outbox.deliver(services, owed)
     return Outcome(after, "abandoned_done")

@@ -8,10 +8,10 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from postdesk import outbox, outgoing_mail
 from postdesk.domain.addresses import canonical_address
+from postdesk.domain.links import APPROVE, EDIT, REJECT, REQUEST_CHANGES, REVIEW_ACTIONS, WITHDRAW, OpenedLink
 from postdesk.domain.proposal import AuditEntry, Proposal
 from postdesk.domain.review_rules import (
     OPEN_FOR_EDIT,
@@ -25,12 +25,14 @@ from postdesk.domain.review_rules import (
 from postdesk.domain.states import Status
 from postdesk.domain.validation import field_error, post_text
 from postdesk.errors import Conflict, InvalidLink, InvalidProposal, LinkAlreadyUsed, PostdeskError
+from postdesk.mail import compose, outbox
 from postdesk.observability import logger, metrics
-from postdesk.proposal_store import LinkUse, outbox_item, version_item, vote_item
-from postdesk.services import Services
-from postdesk.submission import OpenedLink
-from postdesk.table import OutboxItem
-from postdesk.web.i18n import strings
+from postdesk.store.proposals import LinkUse, version_item, vote_item
+from postdesk.wording import strings
+
+if TYPE_CHECKING:
+    from postdesk.domain.mail import Mail
+    from postdesk.services import Services
 
 MAX_COMMENT = 1000
 
@@ -67,23 +69,31 @@ def refuse(services: Services, opened: OpenedLink, error: PostdeskError) -> NoRe
 
 
 def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
-    """What every approver link must satisfy, before showing its page and again before acting."""
+    """What every review link must satisfy, before showing its page and again before acting. The
+    proposer's own links (edit when changes are asked, withdraw) follow the proposer's rules; every
+    other review link is an approver's."""
     claims, proposal = opened.claims, opened.proposal
     try:
         by_proposer = canonical_address(claims.actor) == canonical_address(proposal.proposer_email)
-        if claims.action in outgoing_mail.REVIEW_ACTIONS:
-            check_approver(claims.actor, services.settings.approvers)
-        elif claims.action == outgoing_mail.WITHDRAW and not by_proposer:
-            raise InvalidLink("this withdrawal link is not for this proposal")
-        if claims.action != outgoing_mail.WITHDRAW:
-            check_current_version(claims.version, proposal)
-        if claims.action == outgoing_mail.APPROVE:
-            check_may_approve(claims.actor, proposal)
-            check_open(proposal, OPEN_FOR_REVIEW, "approved")
-        elif claims.action in (outgoing_mail.REJECT, outgoing_mail.REQUEST_CHANGES):
-            check_open(proposal, OPEN_FOR_REVIEW, "decided")
-        elif claims.action == outgoing_mail.WITHDRAW:
+        if claims.action == WITHDRAW:
+            if not by_proposer:
+                raise InvalidLink("this withdrawal link is not for this proposal")
             check_open(proposal, OPEN_FOR_WITHDRAWAL, "withdrawn")
+        elif claims.action == EDIT and by_proposer:
+            check_current_version(claims.version, proposal)
+            check_open(proposal, OPEN_FOR_EDIT, "edited")
+        elif claims.action in REVIEW_ACTIONS:
+            check_approver(claims.actor, services.settings.approvers)
+            check_current_version(claims.version, proposal)
+            if claims.action == APPROVE:
+                check_may_approve(claims.actor, proposal)
+                check_open(proposal, OPEN_FOR_REVIEW, "approved")
+            elif claims.action in (REJECT, REQUEST_CHANGES):
+                check_open(proposal, OPEN_FOR_REVIEW, "decided")
+            else:
+                check_open(proposal, OPEN_FOR_EDIT, "edited")
+        else:
+            raise InvalidLink("this link does not review a proposal")
         # A link's single use is not checked here: the write that acts is conditioned on it.
     except PostdeskError as error:
         if acting:
@@ -105,27 +115,16 @@ def _refusals_audited(action: Callable[..., Outcome]) -> Callable[..., Outcome]:
     return acting
 
 
-def edit_link_is_for(opened: OpenedLink) -> str:
-    """Who may use an edit link: an approver (from the review mail) or the proposer (changes requested)."""
-    return (
-        "proposer"
-        if canonical_address(opened.claims.actor) == canonical_address(opened.proposal.proposer_email)
-        else "approver"
-    )
-
-
 def approve(services: Services, opened: OpenedLink) -> Outcome:
     check_link(services, opened, acting=True)
     claims, proposal = opened.claims, opened.proposal
     now = services.clock()
     approver = canonical_address(claims.actor)
 
-    owed: list[OutboxItem] = []
-
-    def approval_mails(approved: Proposal) -> list[OutboxItem]:
-        """Built by each attempt of the write; the attempt that lands leaves its own in `owed`."""
+    def approval_mails(approved: Proposal) -> list[Mail]:
+        """Built by each attempt of the write, with the approvals as that attempt counts them."""
         urgent = "mail_approved_urgent" if approved.urgent else ""
-        mails = outgoing_mail.to_everyone(
+        return compose.to_everyone(
             services,
             approved,
             "mail_approved_subject",
@@ -133,8 +132,6 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
             count=str(len(approved.approvals)),
             urgent=urgent,
         )
-        owed[:] = [outbox_item(mail, approved.id, now) for mail in mails]
-        return owed
 
     def quorum_line(approved: Proposal) -> AuditEntry:
         voters = ", ".join(sorted(approved.approvals))
@@ -144,7 +141,7 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
         )
 
     try:
-        after, approved_now = services.store.record_approval(
+        approval = services.store.record_approval(
             proposal,
             approver,
             link_use=LinkUse(claims.link_id, approver, claims.action),
@@ -156,9 +153,10 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
     except LinkAlreadyUsed as error:
         refuse(services, opened, error)
     metrics.add_metric(name="Approvals", unit="Count", value=1)
+    after, approved_now = approval.proposal, approval.approved_now
     if approved_now:
         logger.info("proposal approved", extra={"proposal_id": proposal.id, "version": proposal.version})
-        outbox.deliver(services, owed)
+        outbox.deliver(services, approval.owed)
         if after.urgent and services.publish_now is not None:  # a call for witnesses does not wait
             try:
                 services.publish_now(after.id)
@@ -184,21 +182,21 @@ def reject(services: Services, opened: OpenedLink, reason: str | None) -> Outcom
     now = services.clock()
     approver = canonical_address(claims.actor)
     after = replace(proposal, status=Status.REJECTED, status_reason=text)
-    mails = outgoing_mail.to_everyone(
+    mails = compose.to_everyone(
         services, after, "mail_rejected_subject", "mail_rejected_body", who=approver, reason=text
     )
-    owed = [outbox_item(mail, proposal.id, now) for mail in mails]
-    services.store.transition(
+    outbox.transition(
+        services,
         proposal,
         Status.REJECTED,
         AuditEntry(proposal.id, now, approver, "rejected", proposal.version, _via(opened), text),
+        mails=mails,
         link_use=LinkUse(claims.link_id, approver, claims.action),
         changes={"status_reason": text},
-        extra=[vote_item(proposal, approver, "reject", text, claims.link_id, now), *owed],
+        extra=[vote_item(proposal, approver, "reject", text, claims.link_id, now)],
         now=now,
     )
     metrics.add_metric(name="Rejections", unit="Count", value=1)
-    outbox.deliver(services, owed)
     return Outcome(after, "rejected_done")
 
 
@@ -211,15 +209,15 @@ def request_changes(services: Services, opened: OpenedLink, comment: str | None)
     approver = canonical_address(claims.actor)
     after = replace(proposal, status=Status.CHANGES_REQUESTED, status_reason=text)
     t = strings(proposal.language)
-    edit_url = outgoing_mail.link(
+    edit_url = compose.link(
         services,
         actor=proposal.proposer_email,
         proposal=after,
-        action=outgoing_mail.EDIT,
+        action=EDIT,
         expires=now + timedelta(days=services.settings.review_link_days),
         language=proposal.language,
     )
-    to_proposer = outgoing_mail.to_proposer(
+    to_proposer = compose.to_proposer(
         services,
         after,
         "mail_changes_subject",
@@ -229,16 +227,17 @@ def request_changes(services: Services, opened: OpenedLink, comment: str | None)
     )
     others = [
         m
-        for m in outgoing_mail.to_everyone(
+        for m in compose.to_everyone(
             services, after, "mail_changes_subject", "mail_changes_body", who=approver, comment=text
         )
         if m.to != (proposal.proposer_email,)
     ]
-    owed = [outbox_item(mail, proposal.id, now) for mail in (to_proposer, *others)]
-    services.store.transition(
+    outbox.transition(
+        services,
         proposal,
         Status.CHANGES_REQUESTED,
         AuditEntry(proposal.id, now, approver, "changes requested", proposal.version, _via(opened), text),
+        mails=[to_proposer, *others],
         link_use=LinkUse(claims.link_id, approver, claims.action),
         changes={
             "status_reason": text,
@@ -247,25 +246,17 @@ def request_changes(services: Services, opened: OpenedLink, comment: str | None)
             "approvals": None,
             "approved_at": None,
         },
-        extra=[vote_item(proposal, approver, "request_changes", text, claims.link_id, now), *owed],
+        extra=[vote_item(proposal, approver, "request_changes", text, claims.link_id, now)],
         now=now,
     )
-    outbox.deliver(services, owed)
     return Outcome(after, "changes_done")
 
 
 @_refusals_audited
 def edit(services: Services, opened: OpenedLink, new_text: str | None) -> Outcome:
     """A new version: the text changes, earlier approvals stop counting, every approver votes again."""
+    check_link(services, opened, acting=True)
     claims, proposal = opened.claims, opened.proposal
-    if edit_link_is_for(opened) == "approver":
-        check_link(services, opened, acting=True)
-    else:
-        try:
-            check_current_version(claims.version, proposal)
-            check_open(proposal, OPEN_FOR_EDIT, "edited")
-        except PostdeskError as error:
-            refuse(services, opened, error)
     text = post_text(new_text)
     now = services.clock()
     editor = canonical_address(claims.actor)
@@ -280,9 +271,9 @@ def edit(services: Services, opened: OpenedLink, new_text: str | None) -> Outcom
         edited_by=None if is_proposer else editor,
         status_reason=None,
     )
-    mails = outgoing_mail.review_requests(services, after)
-    owed = [outbox_item(mail, proposal.id, now) for mail in mails]
-    services.store.transition(
+    mails = compose.review_requests(services, after)
+    outbox.transition(
+        services,
         proposal,
         Status.PENDING,
         AuditEntry(
@@ -294,6 +285,7 @@ def edit(services: Services, opened: OpenedLink, new_text: str | None) -> Outcom
             _via(opened),
             f"version {proposal.version} -> {after.version}",
         ),
+        mails=mails,
         link_use=LinkUse(claims.link_id, editor, claims.action),
         changes={
             "text": text,
@@ -305,10 +297,9 @@ def edit(services: Services, opened: OpenedLink, new_text: str | None) -> Outcom
             "due_pk": None,
             "due_sk": None,
         },
-        extra=[version_item(proposal, now), *owed],
+        extra=[version_item(proposal, now)],
         now=now,
     )
-    outbox.deliver(services, owed)
     return Outcome(after, "edited_done")
 
 
@@ -320,20 +311,19 @@ def withdraw(services: Services, opened: OpenedLink) -> Outcome:
     after = replace(proposal, status=Status.WITHDRAWN)
     mails = [
         m
-        for m in outgoing_mail.to_everyone(
+        for m in compose.to_everyone(
             services, after, "mail_withdrawn_subject", "mail_withdrawn_body", who=proposal.proposer_email
         )
         if proposal.status is not Status.AWAITING_CONFIRMATION or m.to == (proposal.proposer_email,)
     ]
-    owed = [outbox_item(mail, proposal.id, now) for mail in mails]
-    services.store.transition(
+    outbox.transition(
+        services,
         proposal,
         Status.WITHDRAWN,
         AuditEntry(proposal.id, now, claims.actor, "withdrawn", proposal.version, _via(opened)),
+        mails=mails,
         link_use=LinkUse(claims.link_id, claims.actor, claims.action),
         changes={},  # WITHDRAWN is final: the store takes it off the sparse indexes
-        extra=owed,
         now=now,
     )
-    outbox.deliver(services, owed)
     return Outcome(after, "withdrawn_done")

@@ -1,4 +1,6 @@
-"""A received mail becomes a proposal awaiting its author's confirmation, or a refusal with its reason.
+"""Proposals by email. A received mail becomes a proposal awaiting its author's confirmation, or a
+refusal with its reason; the confirmation page of such a proposal asks for what the mail could not say
+and confirms it in the same write.
 
 Every mail ends with an outcome recorded against its SES message id, the raw message staying in S3:
 refusals for spam, viruses, automatic or unauthenticated mail are logged and get no reply; every other
@@ -14,29 +16,34 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
 
-from postdesk import outbox
-from postdesk.domain.addresses import domain_of, is_allowed_proposer, is_well_formed
+from postdesk.domain.addresses import canonical_address, domain_of, is_allowed_proposer, is_well_formed
 from postdesk.domain.kinds import Kind
-from postdesk.domain.proposal import ImageUpload, ProposalDraft
+from postdesk.domain.proposal import ImageUpload, Proposal, ProposalDraft
+from postdesk.domain.states import Status
 from postdesk.domain.validation import validate_proposal
 from postdesk.errors import InvalidProposal
-from postdesk.inbound_mail import records
 from postdesk.inbound_mail.authentication import judge
 from postdesk.inbound_mail.problems import MailProblem
-from postdesk.inbound_mail.raw_mail import MB, RawMailMissing, RawMailStore, RawMailTooLarge
 from postdesk.inbound_mail.reading import ReadMail, read_message
-from postdesk.inbound_mail.records import ACCEPTED, REFUSED, Outcome
-from postdesk.inbound_mail.replies import refusal_reply
 from postdesk.inbound_mail.ses_event import ReceivedMail
 from postdesk.inbound_mail.subject_tags import bare_subject
+from postdesk.mail import outbox
+from postdesk.mail.refusal_replies import refusal_reply
 from postdesk.observability import logger, metrics
-from postdesk.proposal_store import outbox_item
-from postdesk.services import Services
-from postdesk.submission import submit_proposal
-from postdesk.table import InboundMailItem
+from postdesk.store import inbound_records as records
+from postdesk.store.inbound_records import ACCEPTED, REFUSED, EmailOrigin, Outcome
+from postdesk.store.proposals import owed_items
+from postdesk.store.raw_mail import MB, RawMailMissing, RawMailTooLarge
+from postdesk.use_cases.proposing import Completion, confirm_proposal, submit_proposal
+
+if TYPE_CHECKING:
+    from postdesk.domain.links import OpenedLink
+    from postdesk.services import Services
+    from postdesk.store.table import InboundMailItem
 
 EMAIL_SOURCE = "email"
 # Four images of 4 MB in all come to under 6 MB once base64-encoded: 10 MB leaves room for the text
@@ -47,19 +54,6 @@ MAX_RECIPIENTS = 50
 # What the confirmation page asks for: missing from a mail, it does not refuse the mail.
 ASKED_AT_CONFIRMATION = frozenset({"alt_missing", "reference_missing", "agreement_missing"})
 _TO_BE_ASKED = "(asked at confirmation)"
-
-
-_latest_raw_mail_store: list[tuple[Services, RawMailStore]] = []
-
-
-def raw_mail_store(services: Services) -> RawMailStore:
-    """The raw mail store of these services, built on first use (not at import): one S3 client per
-    process, a new one when the services are built again."""
-    if not _latest_raw_mail_store or _latest_raw_mail_store[0][0] is not services:
-        settings = services.settings
-        store = RawMailStore(settings.media_bucket, settings.inbound_mail_prefix)
-        _latest_raw_mail_store[:] = [(services, store)]
-    return _latest_raw_mail_store[0][1]
 
 
 @dataclass(frozen=True)
@@ -81,7 +75,7 @@ class _Received:
         )
 
 
-def receive(services: Services, mail: ReceivedMail, raw_mail: RawMailStore) -> Outcome:
+def receive(services: Services, mail: ReceivedMail) -> Outcome:
     """Handle one mail SES received; a second delivery of it answers the first one's outcome."""
     earlier = records.recorded_outcome(mail.message_id)
     if earlier is not None:
@@ -92,6 +86,7 @@ def receive(services: Services, mail: ReceivedMail, raw_mail: RawMailStore) -> O
         return earlier
     settings = services.settings
     sender = mail.from_addresses[0] if len(mail.from_addresses) == 1 else ", ".join(mail.from_addresses)
+    raw_mail = services.raw_mail
     received = _Received(services, mail, sender, raw_mail.key(mail.message_id), services.clock())
 
     silent = judge(mail)
@@ -213,12 +208,14 @@ def _refuse(
     replying = bool(problems)
     detail = detail or "; ".join(problem.says("en") for problem in problems)
     outcome = Outcome(mail.message_id, REFUSED, reason, detail, replied=replying)
-    owed = []
+    replies = []
     if replying:
-        reply = refusal_reply(
-            services, to=received.sender, subject=bare_subject(subject), problems=problems, text=text
+        replies.append(
+            refusal_reply(
+                services, to=received.sender, subject=bare_subject(subject), problems=problems, text=text
+            )
         )
-        owed.append(outbox_item(reply, "", received.now))
+    owed = owed_items(replies, "", received.now)
     if not records.record_refusal(received.record(outcome, subject), owed):
         earlier = records.recorded_outcome(mail.message_id)
         assert earlier is not None
@@ -237,3 +234,93 @@ def _refuse(
     if owed:
         outbox.deliver(services, owed)
     return outcome
+
+
+# -- the confirmation page of a proposal made by email -------------------------------------------------
+# It asks for what a mail can't say (the kind when no tag named it, judicial risk, embargo, expiry,
+# urgency, the prosecutor's agreement and reference for a call for witnesses, every missing alt text);
+# its answers and the confirmation are one conditional write.
+
+ASKED = (
+    "kind",
+    "judicial_risk",
+    "urgent",
+    "not_before",
+    "expires_at",
+    "prosecutor_agreement",
+    "prosecutor_reference",
+)
+
+
+def complete(services: Services, proposal: Proposal, form: Mapping[str, str]) -> Completion:
+    """The proposal with the page's answers, or InvalidProposal naming each field to fix.
+
+    The images are read back so that they pass the same checks as an upload; the proposer's address
+    was checked when the mail arrived, so a later change of the allow-list does not block them here."""
+    settings = services.settings
+    fields: dict[str, object] = {name: form[name] for name in ASKED if name in form}
+    fields |= {"text": proposal.text, "proposer_email": proposal.proposer_email}
+    images = [
+        ImageUpload(
+            data=services.media.read(image.key),
+            content_type=image.content_type,
+            alt=form.get(f"alt_{number}", image.alt),
+            field=f"image_{number}",
+            alt_field=f"alt_{number}",
+        )
+        for number, image in enumerate(proposal.images, start=1)
+    ]
+    draft = validate_proposal(
+        fields,
+        images,
+        allowed_domains=settings.allowed_proposer_domains,
+        allowed_addresses=[*settings.allowed_proposer_addresses, canonical_address(proposal.proposer_email)],
+        now=services.clock(),
+        time_zone=settings.time_zone,
+        explicit_prosecutor_agreement=True,
+    )
+    stored = [
+        replace(image, alt=upload.alt.strip())
+        for image, upload in zip(proposal.images, draft.images, strict=True)
+    ]
+    completed = replace(
+        proposal,
+        kind=draft.kind,
+        judicial_risk=draft.judicial_risk,
+        urgent=draft.urgent,
+        not_before=draft.not_before,
+        expires_at=draft.expires_at,
+        prosecutor_reference=draft.prosecutor_reference,
+        images=stored,
+        quorum=settings.quorum_for(draft.kind, draft.judicial_risk),
+    )
+    changes: dict[str, Any] = {
+        "kind": draft.kind.value,
+        "judicial_risk": draft.judicial_risk,
+        "urgent": draft.urgent,
+        "not_before": draft.not_before,
+        "expires_at": draft.expires_at,
+        "prosecutor_reference": draft.prosecutor_reference,
+        "quorum": completed.quorum,
+    }
+    if stored:
+        changes["images"] = stored
+    return Completion(completed, changes)
+
+
+def is_emailed(proposal: Proposal) -> bool:
+    return proposal.source == EMAIL_SOURCE
+
+
+def email_origin(services: Services, proposal: Proposal) -> EmailOrigin | None:
+    """Where a proposal made by email came from (its subject, ignored attachments), for its page."""
+    return records.email_origin(proposal.id)
+
+
+def confirm(services: Services, opened: OpenedLink, form: Mapping[str, str]) -> Proposal:
+    """Confirm a proposal made by email with what its page asked for: InvalidProposal naming each field
+    to fix, or the proposal as confirmed. A proposal that can no longer be confirmed says why."""
+    proposal = opened.proposal
+    if proposal.status is not Status.AWAITING_CONFIRMATION or services.clock() > proposal.confirm_by:
+        return confirm_proposal(services, opened)  # raises the reason it can't be confirmed
+    return confirm_proposal(services, opened, complete(services, proposal, form))

@@ -1,0 +1,76 @@
+"""Signed links as people use them: open one (verify it, load its proposal: all a GET does), check that
+its reader may use it now, and do what it is for, once (the page's button and the JSON API alike)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from postdesk.domain.links import (
+    APPROVE,
+    CONFIRM,
+    EDIT,
+    LIST,
+    REJECT,
+    REQUEST_CHANGES,
+    SETTLING_ACTIONS,
+    WITHDRAW,
+    LinkClaims,
+    OpenedLink,
+    verify,
+)
+from postdesk.domain.review_rules import check_approver
+from postdesk.errors import InvalidLink
+from postdesk.use_cases import reviewing, settling
+
+if TYPE_CHECKING:
+    from postdesk.services import Services
+    from postdesk.use_cases.reviewing import Outcome
+
+
+def verify_link(services: Services, token: str) -> LinkClaims:
+    return verify(token, services.signing_keys(), services.clock())
+
+
+def open_link(services: Services, token: str) -> OpenedLink:
+    """Check a link and load what it is about; a GET calls only this, so it never changes anything."""
+    return load_link(services, verify_link(services, token))
+
+
+def load_link(services: Services, claims: LinkClaims) -> OpenedLink:
+    """The proposal a verified link is about."""
+    return OpenedLink(claims, services.store.get(claims.proposal_id))
+
+
+def check(services: Services, opened: OpenedLink) -> None:
+    """What a link's page checks before showing its form: the same checks the action makes before it
+    acts, without acting (a confirmation link's page says itself why it can no longer confirm)."""
+    action = opened.claims.action
+    if action in SETTLING_ACTIONS:
+        settling.check_link(services, opened, acting=False)
+    elif action != CONFIRM:
+        reviewing.check_link(services, opened, acting=False)
+
+
+def perform(services: Services, opened: OpenedLink, form: dict[str, str]) -> Outcome:
+    """Do what the link is for, once: the one use case behind both the page's button and the JSON API."""
+    action = opened.claims.action
+    if action == APPROVE:
+        return reviewing.approve(services, opened)
+    if action == REJECT:
+        return reviewing.reject(services, opened, form.get("reason"))
+    if action == REQUEST_CHANGES:
+        return reviewing.request_changes(services, opened, form.get("comment"))
+    if action == EDIT:
+        return reviewing.edit(services, opened, form.get("text"))
+    if action == WITHDRAW:
+        return reviewing.withdraw(services, opened)
+    if action in SETTLING_ACTIONS:
+        return settling.resolve(services, opened, form)
+    raise InvalidLink("this link does not perform an action")
+
+
+def check_list_link(services: Services, claims: LinkClaims) -> None:
+    """The list of proposals and the audit log: for an approver, with a list link."""
+    if claims.action != LIST:
+        raise InvalidLink("this link does not open the list of proposals")
+    check_approver(claims.actor, services.settings.approvers)
