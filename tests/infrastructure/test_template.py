@@ -3,7 +3,6 @@ in the template) hold in what it declares."""
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import re
