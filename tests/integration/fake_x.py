@@ -58,6 +58,15 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     timeout: bool = False  # X says nothing in time
     taken: bool = False  # ...but the post went out all the same
+    unreachable: bool = False  # X's name does not resolve: nothing reaches X
+
+
+def unreachable() -> requests.ConnectionError:
+    """What requests raises when X's name does not resolve (DNS down, or no network)."""
+    from urllib3.exceptions import MaxRetryError, NameResolutionError
+
+    cause = NameResolutionError("api.twitter.com", None, "[Errno -3] Temporary failure in name resolution")  # type: ignore[arg-type]
+    return requests.ConnectionError(MaxRetryError(None, "/2/tweets", cause))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -101,6 +110,9 @@ class FakeX:
         assert request.headers["Authorization"].startswith("OAuth "), "posts need user-context OAuth 1.0a"
         document = json.loads(request.body)
         answer = self.next_posts.popleft() if self.next_posts else Answer()
+        if answer.unreachable:
+            self.post_attempts -= 1  # it never reached X
+            return unreachable()
         if answer.timeout and not answer.taken:
             return requests.exceptions.ReadTimeout("read timed out")
         if answer.status == 201 or answer.taken:
@@ -122,6 +134,9 @@ class FakeX:
     def _user_tweets(self, request: Any) -> Any:
         self.timeline_reads += 1
         answer = self.next_reads.popleft() if self.next_reads else Answer(200)
+        if answer.unreachable:
+            self.timeline_reads -= 1
+            return unreachable()
         if answer.status != 200:
             return (answer.status, answer.headers, json.dumps(answer.body))
         query = parse_qs(urlsplit(request.url).query)

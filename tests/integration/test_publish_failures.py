@@ -351,3 +351,90 @@ def test_the_spacing_is_kept_within_the_time_the_run_has_left(stack: Stack, x: F
     assert x.texts == ["Message 0"]
     assert report["deferred"] == ids[1:]
     assert [status_of(stack, proposal_id) for proposal_id in ids[1:]] == ["APPROVED", "APPROVED"]
+
+
+def _alerts(stack: Stack) -> list[object]:
+    return [m for approver in APPROVERS for m in stack.mails_to(approver) if m.subject == "postdesk : alerte"]
+
+
+def test_x_unreachable_leaves_every_post_approved_stops_the_run_and_alerts_once(
+    stack: Stack, x: FakeX
+) -> None:
+    # Given two approved posts, and X's name that does not resolve (DNS down): nothing reaches X
+    first = approved_proposal(stack, "Premier")
+    second = approved_proposal(stack, "Second")
+    x.next_posts.extend([Answer(unreachable=True)] * 3)
+
+    # When the morning run runs
+    report = run_publish()
+
+    # Then nothing went out, both posts are still approved and due, nobody is asked to settle anything,
+    # and the run stopped with one alert per approver (not one per post)
+    assert x.timeline == [] and x.timeline_reads == 0
+    assert (status_of(stack, first), status_of(stack, second)) == ("APPROVED", "APPROVED")
+    assert sorted(_due_ids(stack)) == sorted([first, second])
+    assert "could not be reached" in report["stopped"] and report["needs_reconcile"] == []
+    assert len(_alerts(stack)) == len(APPROVERS)
+    assert "n'a pas pu être joint" in last_mail(stack, APPROVERS[0], "alerte").text
+
+    # When X is back and the next run runs, Then both go out, once each
+    stack.now += timedelta(days=1)
+    run_publish()
+    assert x.texts == ["Premier", "Second"]
+    assert (status_of(stack, first), status_of(stack, second)) == ("PUBLISHED", "PUBLISHED")
+
+
+def test_a_post_that_may_have_gone_out_while_x_became_unreachable_stays_claimed_and_is_never_posted_twice(
+    stack: Stack, x: FakeX
+) -> None:
+    # Given an approved post that X takes without answering in time, and then X can't be reached to read
+    # the account
+    proposal_id = approved_proposal(stack, "Partie sans réponse")
+    other = approved_proposal(stack, "Suivante")
+    x.next_posts.append(Answer(timeout=True, taken=True))
+    x.next_reads.append(Answer(unreachable=True))
+
+    # When the morning run runs
+    report = run_publish()
+
+    # Then the post stays claimed (never released to be posted again), the next one is not posted, no
+    # person is asked post by post, and one alert per approver says X could not be reached
+    assert len(x.timeline) == 1 and x.post_attempts == 1
+    assert status_of(stack, proposal_id) == "PUBLISHING"
+    assert status_of(stack, other) == "APPROVED"
+    assert report["needs_reconcile"] == [] and report["stopped"]
+    assert len(_alerts(stack)) == len(APPROVERS)
+
+    # When a run comes while X still can't be reached, Then it posts nothing at all
+    x.next_reads.append(Answer(unreachable=True))
+    stack.now += timedelta(minutes=30)
+    run_publish()
+    assert len(x.timeline) == 1 and status_of(stack, proposal_id) == "PUBLISHING"
+
+    # When X answers again, Then the next run finds the post on the account first, records it, and
+    # publishes the next one: each text once
+    stack.now += timedelta(days=1)
+    run_publish()
+    assert x.texts == ["Partie sans réponse", "Suivante"]
+    assert status_of(stack, proposal_id) == "PUBLISHED"
+    assert stack.proposal(proposal_id).post_id == x.timeline[0].id
+    assert status_of(stack, other) == "PUBLISHED"
+
+
+def test_a_run_after_a_429_waits_for_xs_recorded_reset_time(stack: Stack, x: FakeX) -> None:
+    # Given a run stopped by X's 429, whose headers say the account's quota resets at 09:00 UTC tomorrow
+    proposal_id = approved_proposal(stack, "Patience")
+    x.next_posts.append(Answer(429, TOO_MANY, RATE_LIMIT_HEADERS))
+    run_publish()
+    assert x.post_attempts == 1
+
+    # When a run comes before that time, Then it posts nothing and says until when it waits
+    stack.now = stack.now.replace(year=2026, month=12, day=2, hour=8, minute=0)
+    report = run_publish()
+    assert x.post_attempts == 1 and status_of(stack, proposal_id) == "APPROVED"
+    assert "2026-12-02T09:00:00+00:00" in report["stopped"]
+
+    # When a run comes after it, Then the post goes out
+    stack.now = stack.now.replace(hour=9, minute=5)
+    run_publish()
+    assert x.texts == ["Patience"]

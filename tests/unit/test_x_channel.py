@@ -19,6 +19,7 @@ from postdesk.channels import (
     RateLimited,
     Refused,
     Unavailable,
+    Unreachable,
 )
 from postdesk.channels.x import TimeoutSession, XChannel, XCredentials
 
@@ -144,3 +145,51 @@ def test_no_secret_name_means_no_credentials() -> None:
 
     with pytest.raises(CredentialsMissing, match="XCredentialsSecretName"):
         load_credentials("")
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        requests.exceptions.ProxyError("proxy refused"),
+        requests.exceptions.SSLError("handshake failed"),
+        requests.exceptions.ConnectTimeout("no route"),
+    ],
+    ids=["proxy", "tls-handshake", "connect-timeout"],
+)
+def test_a_failure_before_anything_was_sent_is_unreachable_never_maybe_posted(
+    x: responses.RequestsMock, failure: Exception
+) -> None:
+    # Given X that can't be reached at all
+    x.add(responses.POST, TWEETS, body=failure)
+    # When a post is attempted, Then it is known not to have gone out
+    with pytest.raises(Unreachable) as refused:
+        XChannel(CREDENTIALS).post("Bonjour", [])
+    assert refused.value.maybe_posted is False
+
+
+@pytest.mark.parametrize("kind", ["dns", "refused"])
+def test_a_dns_failure_or_a_refused_connection_is_unreachable(x: responses.RequestsMock, kind: str) -> None:
+    from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
+
+    # Given requests' error for a name that does not resolve, or a connection refused
+    cause = (
+        NameResolutionError("api.twitter.com", None, "[Errno -3] Temporary failure in name resolution")  # type: ignore[arg-type]
+        if kind == "dns"
+        else NewConnectionError(None, "[Errno 111] Connection refused")  # type: ignore[arg-type]
+    )
+    x.add(responses.POST, TWEETS, body=requests.ConnectionError(MaxRetryError(None, "/2/tweets", cause)))  # type: ignore[arg-type]
+    # When a post is attempted, Then nothing was sent
+    with pytest.raises(Unreachable):
+        XChannel(CREDENTIALS).post("Bonjour", [])
+
+
+def test_a_connection_lost_after_sending_may_have_posted(x: responses.RequestsMock) -> None:
+    from urllib3.exceptions import ProtocolError
+
+    # Given X that took the request and closed the connection without an answer
+    lost = requests.ConnectionError(ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")))
+    x.add(responses.POST, TWEETS, body=lost)
+    # When a post is attempted, Then it may have gone out
+    with pytest.raises(Unavailable) as failed:
+        XChannel(CREDENTIALS).post("Bonjour", [])
+    assert not isinstance(failed.value, Unreachable) and failed.value.maybe_posted is True

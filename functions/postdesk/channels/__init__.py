@@ -75,6 +75,16 @@ class Unavailable(ChannelError):
         self.maybe_posted = maybe_posted
 
 
+class Unreachable(Unavailable):
+    """X could not be reached at all (DNS, a refused connection, a proxy or a TLS handshake that failed,
+    a connection not accepted in time): nothing of the post was sent, so it certainly did not go out."""
+
+    code = "unreachable"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, maybe_posted=False)
+
+
 class DuplicateContent(ChannelError):
     """X refuses the text as a duplicate: it may be our own post, gone out unseen. A person decides."""
 

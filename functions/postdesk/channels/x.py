@@ -31,6 +31,7 @@ from postdesk.channels import (
     RateLimited,
     Refused,
     Unavailable,
+    Unreachable,
 )
 from postdesk.domain.post_matching import same_post
 
@@ -160,11 +161,37 @@ def translate(error: Exception, *, posting: bool) -> ChannelError:
         if isinstance(error, tweepy.TwitterServerError):
             return Unavailable(f"X answered {status}: {message}", maybe_posted=posting)
         return Refused(f"X refused the post ({status}): {message}")
-    if isinstance(error, requests.ConnectTimeout):  # never connected: nothing was sent
-        return Unavailable("X did not accept the connection in time", maybe_posted=False)
+    never_sent = _never_sent(error)
+    if never_sent:
+        return Unreachable(f"X could not be reached ({never_sent}): nothing was sent")
     if isinstance(error, requests.Timeout):
         return Unavailable("X did not answer in time", maybe_posted=posting)
     return Unavailable(f"X could not be reached: {type(error).__name__}", maybe_posted=posting)
+
+
+def _never_sent(error: Exception) -> str:
+    """Why no byte of the request reached X, if that is certain: the connection itself failed (no
+    address for X's name, a refused connection, a proxy or TLS handshake that failed, a connection not
+    accepted in time). Empty when the request may have gone out."""
+    from urllib3 import exceptions as connection
+
+    if isinstance(error, requests.exceptions.ProxyError):
+        return "the proxy refused or failed"
+    if isinstance(error, requests.exceptions.SSLError):
+        return "the secure connection could not be set up"
+    if isinstance(error, requests.ConnectTimeout):
+        return "the connection was not accepted in time"
+    if not isinstance(error, requests.ConnectionError):
+        return ""
+    cause: object = error.args[0] if error.args else None
+    cause = getattr(cause, "reason", cause)  # urllib3 wraps it in a MaxRetryError
+    if isinstance(cause, connection.NameResolutionError):
+        return "X's address could not be resolved"
+    if isinstance(cause, connection.NewConnectionError):
+        return "the connection was refused or failed"
+    if isinstance(cause, (connection.ConnectTimeoutError, connection.ProxyError, connection.SSLError)):
+        return "the connection could not be made"
+    return ""
 
 
 def _raise_for_status(response: Any) -> None:

@@ -27,6 +27,7 @@ from postdesk.domain.review_rules import OPEN_FOR_REVIEW, check_current_version,
 from postdesk.domain.states import FINAL_STATES, Status, check_transition
 from postdesk.errors import Conflict, LinkAlreadyUsed, NotFound
 from postdesk.store.table import (
+    CHECK_PK,
     CLAIMED_PK,
     DUE_PK,
     OPEN_PK,
@@ -526,6 +527,42 @@ class ProposalStore:
         # due_sk is "<ISO time>#<id>": "~" sorts after every character of an id.
         bound = f"{until.astimezone(UTC).isoformat()}#~"
         return [_from_item(item) for item in ProposalItem.due.query(partition, ProposalItem.due_sk <= bound)]
+
+    def claims_to_check(self) -> list[Proposal]:
+        """Claimed posts a run left to be checked on the account before anything else is posted."""
+        return [_from_item(item) for item in ProposalItem.due.query(CHECK_PK)]
+
+    def hold_claim_for_check(self, claimed: Proposal, audit: AuditEntry, reason: str, now: datetime) -> None:
+        """Keep the post claimed (never released to be posted again) and queue it for the next run's
+        check of the account; only while the run that claimed it still holds it."""
+        held = (
+            (ProposalItem.status == Status.PUBLISHING.value)
+            & (ProposalItem.version == claimed.version)
+            & (ProposalItem.run_id == claimed.run_id)
+        )
+        actions: list[Action] = [
+            ProposalItem.due_pk.set(CHECK_PK),
+            ProposalItem.due_sk.set(f"{now.astimezone(UTC).isoformat()}#{claimed.id}"),
+            ProposalItem.status_reason.set(reason[:1000]),
+            ProposalItem.updated_at.set(now),
+        ]
+        try:
+            with TransactWrite(connection=self._connection()) as transaction:
+                transaction.update(_to_item(claimed), actions=actions, condition=held)
+                transaction.save(_audit_item(audit), condition=AuditItem.pk.does_not_exist())
+        except TransactWriteError:
+            current = self.get(claimed.id)
+            raise Conflict(f"the proposal changed meanwhile: it is now {current.status.value}") from None
+
+    def pause_channel(self, channel: str, until: datetime) -> None:
+        """Nothing is posted to `channel` before `until` (X's rate limit: its recorded reset time)."""
+        RunItem(pk="RUN", sk=f"pause#{channel}", at=until, ttl=int(until.timestamp()) + 7 * 86400).save()
+
+    def channel_paused_until(self, channel: str) -> datetime | None:
+        try:
+            return RunItem.get("RUN", f"pause#{channel}", consistent_read=True).at
+        except DoesNotExist:
+            return None
 
     def open_proposals(self) -> list[Proposal]:
         """Proposals still in play, from the sparse `open` index (no scan)."""

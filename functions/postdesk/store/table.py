@@ -27,6 +27,9 @@ DUE_PK = "DUE"
 # that a later run finds claims older than the lease with one query, never a Scan.
 CLAIMED_PK = "CLAIMED"
 OPEN_PK = "OPEN"
+# A claimed post whose run could not tell whether it went out, because X could not be reached: the next
+# run reads the account's posts for it before posting anything.
+CHECK_PK = "CHECK"
 
 
 def proposal_pk(proposal_id: str) -> str:

@@ -28,6 +28,7 @@ from postdesk.channels import (
     RateLimited,
     Refused,
     Unavailable,
+    Unreachable,
     open_channel,
 )
 from postdesk.domain import counting
@@ -141,7 +142,9 @@ def morning_run(
     outbox.deliver_owed(services)
     now = services.clock()
     due = store.due(now)
-    stale = store.claims(now - CLAIM_LEASE)
+    # Claims a dead run left, and claims a run left because X could not be reached to tell whether they
+    # went out: the account is read for them before anything is posted.
+    stale = store.claims_to_check() + store.claims(now - CLAIM_LEASE)
     ready = []
     for proposal in due:
         if _expired(proposal, now):
@@ -195,6 +198,14 @@ class _Run:
         self.report.deferred += [p.id for p in over_cap]
         channel = self._open_channel()
         if channel is None:
+            self.report.deferred += [p.id for p in todo]
+            return
+        paused = self.store.channel_paused_until(channel.name)
+        now = self.services.clock()
+        if paused is not None and paused > now:
+            reason = f"X's rate limit lasts until {paused.isoformat()}: nothing is posted before"
+            logger.warning("the run waits for X's rate limit", extra={"until": paused.isoformat()})
+            self.report.stopped = reason
             self.report.deferred += [p.id for p in todo]
             return
         try:
@@ -291,6 +302,7 @@ class _Run:
                     },
                 )
                 reset = f" until {limited.reset_at.isoformat()}" if limited.reset_at else ""
+                self._pause(channel, limited)
                 self.release(claimed, f"{limited.message}{reset}")
                 raise _Stop(limited.message) from limited
             except CredentialsRefused as refused:
@@ -317,15 +329,29 @@ class _Run:
                         return found
                 if not delays or self.remaining_ms() < delays[0] * 1000 + ATTEMPT_BUDGET_MS:
                     self.release(claimed, unavailable.message)
+                    if isinstance(unavailable, Unreachable):  # an outage, not one post's trouble
+                        self.alert("mail_alert_unreachable", unavailable.message)
                     raise _Stop(unavailable.message) from unavailable
                 self.services.sleep(delays.pop(0))
             except ChannelError as other:
                 self.fail(claimed, other.message)
 
     def _look_for(self, channel: Channel, claimed: Proposal, why: str) -> Posted | None:
+        """Whether a post that may have gone out is on the account. If X can't be reached to tell, the
+        post stays claimed (never released to be posted again) and the run stops: the next run reads
+        the account for it before posting anything. A person is asked only when X answers and still
+        can't tell."""
         since = (claimed.claimed_at or self.services.clock()) - CLOCK_SKEW
         try:
             return channel.find_recent(claimed.text, since)
+        except (Unavailable, RateLimited, CredentialsRefused) as error:
+            if isinstance(error, RateLimited):
+                self._pause(channel, error)
+            self.hold_for_check(
+                claimed, f"{why}; the account's posts could not be read to tell ({error.message})"
+            )
+            self.alert("mail_alert_unreachable", error.message)
+            raise _Stop(error.message) from error
         except ChannelError as error:
             self.needs_reconcile(
                 claimed, f"{why}; and the account's posts could not be read to tell ({error.message})"
@@ -340,10 +366,13 @@ class _Run:
             found = channel.find_recent(claimed.text, since)
         except (RateLimited, Unavailable) as error:
             logger.warning(
-                "a stale claim waits for the next run: the account's posts could not be read",
+                "a claim waits for the next run: the account's posts could not be read",
                 extra={"proposal_id": claimed.id, "reason": error.message},
             )
-            return
+            if isinstance(error, RateLimited):
+                self._pause(channel, error)
+            self.alert("mail_alert_unreachable", error.message)
+            raise _Stop(error.message) from error
         except CredentialsRefused as refused:
             self.alert("mail_alert_credentials", refused.message)
             raise _Stop(refused.message) from refused
@@ -407,6 +436,21 @@ class _Run:
             logger.error("claim not released", extra={"proposal_id": claimed.id, "reason": conflict.message})
             return
         self._log(claimed, "deferred", reason=reason)
+
+    def hold_for_check(self, claimed: Proposal, reason: str) -> None:
+        now = self.services.clock()
+        try:
+            self.store.hold_claim_for_check(
+                claimed, self._audit(claimed, "held for a check", reason), reason, now
+            )
+        except Conflict as conflict:
+            logger.error("claim not held", extra={"proposal_id": claimed.id, "reason": conflict.message})
+            return
+        self._log(claimed, "held for a check", reason=reason)
+
+    def _pause(self, channel: Channel, limited: RateLimited) -> None:
+        if limited.reset_at is not None:
+            self.store.pause_channel(channel.name, limited.reset_at)
 
     def fail(self, claimed: Proposal, reason: str) -> NoReturn:
         self._hand_over(claimed, Status.FAILED, reason)
