@@ -250,7 +250,8 @@ def test_the_run_reads_only_what_is_due_whatever_the_table_holds(
 
     assert x.texts == ["Le seul message du jour"]
     operations = [operation for operation, _, _ in counter.calls]
-    # Three queries (owed mail, due posts, stale claims on the sparse index), no scan, one item read
-    assert operations == ["Query", "Query", "Query"]
-    assert sum(items for _, _, items in counter.calls) == 1
-    assert [key for _, key, _ in counter.calls][1:] == ["due", "due"]
+    # Three queries (owed mail, due posts, stale claims on the sparse index), no scan, one item read;
+    # and, as something is to be posted, whether X's rate limit still holds (one GetItem)
+    assert operations == ["Query", "Query", "Query", "GetItem"]
+    assert sum(items for operation, _, items in counter.calls if operation == "Query") == 1
+    assert [key for _, key, _ in counter.calls][1:3] == ["due", "due"]

@@ -27,7 +27,7 @@ from postdesk.domain.review_rules import OPEN_FOR_REVIEW, check_current_version,
 from postdesk.domain.states import FINAL_STATES, Status, check_transition
 from postdesk.errors import Conflict, LinkAlreadyUsed, NotFound
 from postdesk.store.table import (
-    CHECK_PK,
+    CHECK_PREFIX,
     CLAIMED_PK,
     DUE_PK,
     OPEN_PK,
@@ -519,18 +519,14 @@ class ProposalStore:
         return self._due_partition(DUE_PK, until)
 
     def claims(self, until: datetime) -> list[Proposal]:
-        """Posts claimed by a run at or before `until` and not yet recorded (the same index, the
-        partition of claims)."""
+        """Posts claimed by a run at or before `until` and not yet recorded, and posts held for a check
+        whenever they were held (the same index, the partition of claims)."""
         return self._due_partition(CLAIMED_PK, until)
 
     def _due_partition(self, partition: str, until: datetime) -> list[Proposal]:
         # due_sk is "<ISO time>#<id>": "~" sorts after every character of an id.
         bound = f"{until.astimezone(UTC).isoformat()}#~"
         return [_from_item(item) for item in ProposalItem.due.query(partition, ProposalItem.due_sk <= bound)]
-
-    def claims_to_check(self) -> list[Proposal]:
-        """Claimed posts a run left to be checked on the account before anything else is posted."""
-        return [_from_item(item) for item in ProposalItem.due.query(CHECK_PK)]
 
     def hold_claim_for_check(self, claimed: Proposal, audit: AuditEntry, reason: str, now: datetime) -> None:
         """Keep the post claimed (never released to be posted again) and queue it for the next run's
@@ -541,8 +537,8 @@ class ProposalStore:
             & (ProposalItem.run_id == claimed.run_id)
         )
         actions: list[Action] = [
-            ProposalItem.due_pk.set(CHECK_PK),
-            ProposalItem.due_sk.set(f"{now.astimezone(UTC).isoformat()}#{claimed.id}"),
+            ProposalItem.due_pk.set(CLAIMED_PK),
+            ProposalItem.due_sk.set(f"{CHECK_PREFIX}{now.astimezone(UTC).isoformat()}#{claimed.id}"),
             ProposalItem.status_reason.set(reason[:1000]),
             ProposalItem.updated_at.set(now),
         ]

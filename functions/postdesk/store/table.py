@@ -27,9 +27,10 @@ DUE_PK = "DUE"
 # that a later run finds claims older than the lease with one query, never a Scan.
 CLAIMED_PK = "CLAIMED"
 OPEN_PK = "OPEN"
-# A claimed post whose run could not tell whether it went out, because X could not be reached: the next
-# run reads the account's posts for it before posting anything.
-CHECK_PK = "CHECK"
+# A claimed post whose run could not tell whether it went out, because X could not be reached, stays in
+# the claims' partition with this prefix, which sorts before any time: every later run finds it among
+# the claims to settle, and reads the account's posts for it before posting anything.
+CHECK_PREFIX = "!check#"
 
 
 def proposal_pk(proposal_id: str) -> str:

@@ -144,7 +144,7 @@ def morning_run(
     due = store.due(now)
     # Claims a dead run left, and claims a run left because X could not be reached to tell whether they
     # went out: the account is read for them before anything is posted.
-    stale = store.claims_to_check() + store.claims(now - CLAIM_LEASE)
+    stale = store.claims(now - CLAIM_LEASE)
     ready = []
     for proposal in due:
         if _expired(proposal, now):
@@ -200,9 +200,8 @@ class _Run:
         if channel is None:
             self.report.deferred += [p.id for p in todo]
             return
-        paused = self.store.channel_paused_until(channel.name)
-        now = self.services.clock()
-        if paused is not None and paused > now:
+        paused = self.store.channel_paused_until(channel.name)  # X's rate limit, as a 429 left it
+        if paused is not None and paused > self.services.clock():
             reason = f"X's rate limit lasts until {paused.isoformat()}: nothing is posted before"
             logger.warning("the run waits for X's rate limit", extra={"until": paused.isoformat()})
             self.report.stopped = reason
