@@ -13,6 +13,7 @@ from typing import Literal, cast
 
 from postdesk.domain.addresses import canonical_address
 from postdesk.domain.kinds import DEFAULT_QUORUM, Kind
+from postdesk.domain.schedule import BadSchedule, Schedule
 from postdesk.errors import ConfigurationError
 
 _CHANNELS = ("x", "local", "none")
@@ -50,6 +51,10 @@ class Settings:
     submission_address: str = ""
     inbound_mail_prefix: str = "inbound-mail/"
     publish_function_name: str = ""  # set for the API function: urgent posts invoke it at once
+    # The schedules, as EventBridge Scheduler runs them in `time_zone`: mails and pages name the run that
+    # will publish a post.
+    publish_schedule: str = "cron(0 8 * * ? *)"
+    digest_schedule: str = "cron(30 7 * * ? *)"
 
     def __post_init__(self) -> None:
         self.public_base_url = self.public_base_url.rstrip("/")
@@ -58,6 +63,11 @@ class Settings:
         self.allowed_proposer_domains = [
             domain.lower().lstrip("@") for domain in self.allowed_proposer_domains
         ]
+        try:
+            Schedule.parse(self.publish_schedule, self.time_zone)
+            Schedule.parse(self.digest_schedule, self.time_zone)
+        except BadSchedule as error:
+            raise ValueError(f"PUBLISH_SCHEDULE / DIGEST_SCHEDULE: {error}") from None
         if self.channel not in _CHANNELS:
             raise ValueError(f"CHANNEL must be one of {', '.join(_CHANNELS)}, not {self.channel!r}")
         # Nobody approves their own proposal, so an approver's own proposal has one voter less.
@@ -67,6 +77,10 @@ class Settings:
                 f"{len(self.approvers)} approvers cannot reach a quorum of {needed} on a proposal made by "
                 "one of them: add approvers or lower the quorum"
             )
+
+    @property
+    def morning_runs(self) -> Schedule:
+        return Schedule.parse(self.publish_schedule, self.time_zone)
 
     def quorum_for(self, kind: Kind, judicial_risk: bool) -> int:
         base = self.quorum.get(kind, 1)
@@ -113,6 +127,8 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
             submission_address=env.get("SUBMISSION_ADDRESS", ""),
             inbound_mail_prefix=env.get("INBOUND_MAIL_PREFIX", "inbound-mail/"),
             publish_function_name=env.get("PUBLISH_FUNCTION_NAME", ""),
+            publish_schedule=env.get("PUBLISH_SCHEDULE") or "cron(0 8 * * ? *)",
+            digest_schedule=env.get("DIGEST_SCHEDULE") or "cron(30 7 * * ? *)",
         )
     except (ValueError, KeyError) as error:
         raise ConfigurationError(f"postdesk is misconfigured: {error}") from error

@@ -40,6 +40,11 @@ class InvalidProposal(PostdeskError):
         super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
         self.errors = errors
 
+    @classmethod
+    def one(cls, field: str, message: str, code: str = "", **params: object) -> InvalidProposal:
+        """One field is wrong."""
+        return cls([FieldError(field, message, code, tuple((k, str(v)) for k, v in params.items()))])
+
 
 class BadRequest(PostdeskError):
     status_code = 400

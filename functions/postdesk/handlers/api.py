@@ -9,10 +9,11 @@ from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from postdesk.domain import counting
+from postdesk.domain.addresses import canonical_address
 from postdesk.domain.links import LIST
 from postdesk.domain.proposal import ImageUpload
 from postdesk.domain.validation import validate_proposal
@@ -129,23 +130,54 @@ def proposal_form(lang: Lang = None) -> Response[str]:
     responses={
         201: {"description": "Stored, awaiting the proposer's confirmation"},
         400: {"description": "Malformed body"},
+        409: {"description": "A request with this Idempotency-Key is still being handled"},
         413: {"description": "Body too large"},
         415: {"description": "Unsupported Content-Type"},
-        422: {"description": "A field is wrong; each error names its field"},
+        422: {
+            "description": "A field is wrong (each error names its field), or the Idempotency-Key was "
+            "used with another body"
+        },
     },
 )
-def propose(lang: Lang = None) -> Response[str]:
+def propose(
+    lang: Lang = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="JSON only: a repeat with the same key (and the same body) answers the first "
+            "result and stores nothing new, for a day",
+        ),
+    ] = None,
+) -> Response[str]:
     language = _language(lang)
     services = get_services()
     content_type = app.current_event.headers.get("content-type") or ""
     body = _body()
     if media_type(content_type) == "application/json":
-        fields = parse_json_object(body)
+        document = parse_json_object(body)
+        fields = dict(document)
         images = json_images(fields.pop("images", None))
         draft = validate_proposal(fields, images, **_validation_settings(services))
-        proposal = proposing.submit_proposal(services, draft, source="api", language=language, via="api")
-        metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
-        return as_json({"id": proposal.id, "status": proposal.status.value}, 201)
+
+        def submit() -> dict[str, Any]:
+            proposal = proposing.submit_proposal(services, draft, source="api", language=language, via="api")
+            metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
+            return {"id": proposal.id, "status": proposal.status.value}
+
+        if idempotency_key is None:
+            return as_json(submit(), 201)
+        from postdesk.store.idempotency import once  # only requests that carry the header pay for it
+
+        answer = once(
+            services.settings.table_name,
+            key=idempotency_key,
+            caller=canonical_address(draft.proposer_email),
+            body=document,
+            work=submit,
+            context=app.lambda_context,
+        )
+        return as_json(answer, 201)
 
     form = parse_form(body, content_type)
     images = [

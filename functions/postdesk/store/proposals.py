@@ -34,6 +34,7 @@ from postdesk.store.table import (
     OUTBOX_PK,
     PROPOSAL_SK,
     AuditItem,
+    FormUseItem,
     ImageAttribute,
     LinkUseItem,
     OutboxItem,
@@ -242,6 +243,19 @@ def vote_item(
         comment=comment,
         at=now,
         link_id=link_id,
+    )
+
+
+FORM_TOKEN_DAYS = 2
+
+
+def form_use_item(nonce: str, proposal_id: str, now: datetime) -> FormUseItem:
+    return FormUseItem(
+        pk=f"FORM#{nonce}",
+        sk="FORM",
+        proposal_id=proposal_id,
+        at=now,
+        ttl=int(now.timestamp()) + FORM_TOKEN_DAYS * 86400,
     )
 
 
@@ -474,6 +488,13 @@ class ProposalStore:
         with contextlib.suppress(UpdateError):
             item.update(actions=[OutboxItem.attempts.add(1), OutboxItem.last_error.set(error[:500])])
         return int(item.attempts or 0)
+
+    def form_used_for(self, nonce: str) -> str | None:
+        """The proposal a form's token already made, if it made one."""
+        try:
+            return str(FormUseItem.get(f"FORM#{nonce}", "FORM", consistent_read=True).proposal_id)
+        except DoesNotExist:
+            return None
 
     def link_was_used(self, proposal_id: str, link_id: str) -> bool:
         try:

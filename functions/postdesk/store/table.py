@@ -202,6 +202,20 @@ class RunItem(Model):
     ttl = NumberAttribute(null=True)
 
 
+class FormUseItem(Model):
+    """The one use of a proposal form's token: a form sent twice (a double click, a retry, a refresh)
+    makes one proposal. Written with the proposal, on the condition that it does not exist."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)  # FORM#<nonce>
+    sk = UnicodeAttribute(range_key=True)  # FORM
+    proposal_id = UnicodeAttribute()
+    at = UTCDateTimeAttribute()
+    ttl = NumberAttribute(null=True)
+
+
 INBOUND_SK = "INBOUND"
 EMAIL_ORIGIN_SK = "EMAIL"
 
@@ -260,6 +274,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     VersionItem,
     OutboxItem,
     RunItem,
+    FormUseItem,
     InboundMailItem,
     EmailOriginItem,
 )

@@ -8,14 +8,25 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from postdesk.domain.links import CONFIRM, OpenedLink
+from pynamodb.exceptions import TransactWriteError
+
+from postdesk.domain.links import (
+    ALL_PROPOSALS,
+    CONFIRM,
+    PROPOSE,
+    LinkClaims,
+    OpenedLink,
+    new_link_id,
+    sign,
+    verify,
+)
 from postdesk.domain.proposal import AuditEntry, Proposal, ProposalDraft, StoredImage
 from postdesk.domain.states import Status
 from postdesk.domain.validation import IMAGE_TYPES, sniff_image_type
 from postdesk.errors import Conflict, InvalidLink
 from postdesk.mail import compose, outbox
 from postdesk.observability import logger
-from postdesk.store.proposals import LinkUse
+from postdesk.store.proposals import FORM_TOKEN_DAYS, LinkUse, form_use_item
 from postdesk.wording import strings
 
 if TYPE_CHECKING:
@@ -33,15 +44,23 @@ def submit_proposal(
     via: str,
     proposal_id: str | None = None,
     extra: Sequence[Model] = (),
+    form_nonce: str | None = None,
 ) -> Proposal:
     """Store the proposal (images first, then the item with the confirmation mail it owes), then send
     that mail. The proposal is stored before anyone is told; a mail that fails stays owed.
 
     `extra` items are stored in the same conditional write (a proposal by email: its mail's record,
-    keyed on the message id, which needs the proposal's id chosen beforehand)."""
+    keyed on the message id, which needs the proposal's id chosen beforehand). A form's one-time token
+    (`form_nonce`) is spent in that write too: the same form sent again answers the first proposal."""
     settings = services.settings
     now = services.clock()
+    if form_nonce is not None:
+        earlier = services.store.form_used_for(form_nonce)
+        if earlier is not None:
+            return services.store.get(earlier)
     proposal_id = proposal_id or uuid.uuid4().hex
+    if form_nonce is not None:
+        extra = [*extra, form_use_item(form_nonce, proposal_id, now)]
     images: list[StoredImage] = []
     for number, upload in enumerate(draft.images, start=1):
         content_type = sniff_image_type(upload.data) or upload.content_type
@@ -70,15 +89,37 @@ def submit_proposal(
         source=source,
         language=language,
     )
-    outbox.create(
-        services,
-        proposal,
-        AuditEntry(proposal_id, now, draft.proposer_email, "submitted", 1, via),
-        mails=[compose.confirmation(services, proposal)],
-        extra=extra,
-    )
+    try:
+        outbox.create(
+            services,
+            proposal,
+            AuditEntry(proposal_id, now, draft.proposer_email, "submitted", 1, via),
+            mails=[compose.confirmation(services, proposal)],
+            extra=extra,
+        )
+    except TransactWriteError:
+        earlier = services.store.form_used_for(form_nonce) if form_nonce is not None else None
+        if earlier is None:
+            raise
+        return services.store.get(earlier)  # the same form, sent twice at once: the other one made it
     logger.info("proposal submitted", extra={"proposal_id": proposal_id, "kind": draft.kind.value})
     return proposal
+
+
+def new_form_token(services: Services) -> str:
+    """A one-time token for the proposal form, signed like a link: the form sent with it makes one
+    proposal, however often it is sent."""
+    expires = services.clock() + timedelta(days=FORM_TOKEN_DAYS)
+    claims = LinkClaims("", ALL_PROPOSALS, 0, PROPOSE, int(expires.timestamp()), new_link_id())
+    return sign(claims, services.signing_keys())
+
+
+def form_nonce(services: Services, token: str) -> str:
+    """The nonce of a genuine, unexpired form token; InvalidLink for anything else."""
+    claims = verify(token, services.signing_keys(), services.clock())
+    if claims.action != PROPOSE:
+        raise InvalidLink("this form's token is not a proposal form's")
+    return claims.link_id
 
 
 @dataclass(frozen=True)
