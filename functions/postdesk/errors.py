@@ -1,8 +1,10 @@
-"""The domain's exceptions: one base class, each carrying the message a user should read.
+"""The domain's exceptions: one base class, each saying what went wrong so that a person can be told.
 
-Each carries an HTTP status and a code; they become HTTP answers in one place, the API handler's
-exception handler (`handlers/api.py`, `_postdesk_error`), as a page in the reader's language or as
-JSON (`web/pages.py`: `error_page`, `error_document`)."""
+Each carries an HTTP status, a `code` (its kind, which scripts rely on), a `reason` (the precise case)
+and the `params` of its sentence; the words, French and English, live in the wording catalogue
+(`wording.error_text`), and `message` is the English sentence, for logs and fallbacks. They become HTTP
+answers in one place, the API handler's exception handler (`handlers/api.py`, `_postdesk_error`), as a
+page in the reader's language or as JSON (`web/pages.py`: `error_page`, `error_document`)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,11 @@ class PostdeskError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, reason: str = "", **params: object) -> None:
         super().__init__(message)
         self.message = message
+        self.reason = reason or self.code
+        self.params = {name: str(value) for name, value in params.items()}
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,9 @@ class IllegalTransition(PostdeskError):
     code = "illegal_transition"
 
     def __init__(self, current: str, target: str) -> None:
-        super().__init__(f"a proposal in state {current} cannot move to {target}")
+        super().__init__(
+            f"a proposal in state {current} cannot move to {target}", "illegal_transition", state=current
+        )
         self.current = current
         self.target = target
 

@@ -10,6 +10,7 @@ DEFAULT_LANGUAGE: Final = "fr"
 STRINGS: dict[str, dict[str, str]] = {
     "fr": {
         "app_name": "postdesk",
+        "colon": " : ",
         "propose_title": "Proposer une publication",
         "propose_intro": "Tout collègue peut proposer une publication pour le compte X. "
         "La direction décide de ce qui est publié, chaque matin.",
@@ -147,6 +148,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "en": {
         "app_name": "postdesk",
+        "colon": ": ",
         "propose_title": "Propose a post",
         "propose_intro": "Any colleague may propose a post for the X account. "
         "The director's office decides what goes out, each morning.",
@@ -294,31 +296,252 @@ def strings(language: str) -> dict[str, str]:
 
 
 FIELD_ERRORS_FR: dict[str, str] = {
-    "required": "est obligatoire",
-    "not_string": "doit être un texte",
-    "not_boolean": "doit valoir vrai ou faux",
-    "bad_datetime": "doit être une date et une heure, par exemple 2026-12-01T08:00",
-    "invalid_characters": "contient des caractères que X refuse (U+FFFE, U+FEFF ou U+FFFF)",
-    "text_too_long": "fait {count} caractères comme X les compte ; {max} au plus",
-    "unknown_kind": "doit être l'un de : {kinds}",
-    "bad_email": "n'est pas une adresse électronique",
-    "email_not_allowed": "doit être une adresse de travail ({domains})",
-    "past": "est déjà passée",
-    "after_expiry": "doit précéder la date limite",
-    "too_long": "dépasse {max} caractères",
+    "required": "ce champ est obligatoire",
+    "not_string": "ce champ doit être un texte",
+    "not_boolean": "ce champ doit valoir vrai ou faux",
+    "bad_datetime": "indiquez une date et une heure, par exemple 2026-12-01T08:00",
+    "invalid_characters": "le texte contient des caractères que X refuse (U+FFFE, U+FEFF ou U+FFFF)",
+    "text_too_long": "le texte fait {count} caractères comme X les compte ; {max} au plus",
+    "unknown_kind": "choisissez l'un de ces types : {kinds}",
+    "bad_email": "ce n'est pas une adresse électronique",
+    "email_not_allowed": "utilisez votre adresse de travail ({domains})",
+    "past": "cette date est déjà passée",
+    "after_expiry": "cette date doit précéder la date limite",
+    "too_long": "{max} caractères au plus",
     "agreement_missing": "un appel à témoins exige l'accord du parquet",
     "reference_missing": "un appel à témoins exige la référence du parquet",
     "urgent_only_witness": "seul un appel à témoins peut être urgent",
     "too_many_images": "{count} images jointes ; {max} au plus",
-    "not_an_image": "n'est pas une image (JPEG, PNG, GIF ou WebP)",
-    "image_too_large": "dépasse {mb} Mo",
+    "not_an_image": "ce fichier n'est pas une image (JPEG, PNG, GIF ou WebP)",
+    "image_too_large": "cette image dépasse {mb} Mo",
     "alt_missing": "chaque image doit avoir une description",
     "images_too_heavy": "les images pèsent ensemble plus de {mb} Mo",
     "bad_post_url": "doit être l'adresse de la publication sur X, comme https://x.com/compte/status/123",
 }
 
 
+FIELD_ERRORS_EN: dict[str, str] = {
+    "required": "this field is required",
+    "not_string": "this field must be text",
+    "not_boolean": "this field must be true or false",
+    "bad_datetime": "give a date and time, such as 2026-12-01T08:00",
+    "invalid_characters": "the text holds characters X refuses (U+FFFE, U+FEFF or U+FFFF)",
+    "text_too_long": "the text is {count} characters as X counts them; {max} at most",
+    "unknown_kind": "choose one of these kinds: {kinds}",
+    "bad_email": "this is not an email address",
+    "email_not_allowed": "use your work address ({domains})",
+    "past": "this date has already passed",
+    "after_expiry": "this date must come before the expiry",
+    "too_long": "{max} characters at most",
+    "agreement_missing": "a call for witnesses needs the prosecutor's office's agreement",
+    "reference_missing": "a call for witnesses needs the prosecutor's reference",
+    "urgent_only_witness": "only a call for witnesses can be urgent",
+    "too_many_images": "{count} images attached; {max} at most",
+    "not_an_image": "this file is not an image (JPEG, PNG, GIF or WebP)",
+    "image_too_large": "this image is larger than {mb} MB",
+    "alt_missing": "every image needs a description",
+    "images_too_heavy": "the images together weigh more than {mb} MB",
+    "bad_post_url": "give the address of the post on X, such as https://x.com/account/status/123",
+    "bad_idempotency_key": "must be printable text of 1 to 200 characters",
+    "idempotency_key_reused": "was already used with another body: use a new key",
+}
+
+
 def field_message(code: str, params: tuple[tuple[str, str], ...], english: str, language: str) -> str:
-    if pick_language(language) == "fr" and code in FIELD_ERRORS_FR:
-        return FIELD_ERRORS_FR[code].format(**dict(params))
-    return english
+    """What is wrong with one field, as a phrase that follows the field's name and a colon."""
+    table = FIELD_ERRORS_FR if pick_language(language) == "fr" else FIELD_ERRORS_EN
+    template = table.get(code)
+    if template is None:
+        return english
+    try:
+        return template.format(**dict(params))
+    except (KeyError, IndexError):
+        return english
+
+
+# -- states, in the words of the people who read them ------------------------------------------------
+STATES: dict[str, dict[str, str]] = {
+    "fr": {
+        "AWAITING_CONFIRMATION": "en attente de confirmation par son auteur",
+        "PENDING": "en attente de la décision de la direction",
+        "APPROVED": "approuvée, en attente de publication",
+        "PUBLISHING": "en cours de publication",
+        "PUBLISHED": "publiée",
+        "REJECTED": "rejetée",
+        "CHANGES_REQUESTED": "modifications demandées à son auteur",
+        "WITHDRAWN": "retirée par son auteur",
+        "EXPIRED": "expirée",
+        "FAILED": "refusée par X",
+        "ABANDONED": "abandonnée",
+        "NEEDS_RECONCILE": "à vérifier sur X",
+    },
+    "en": {
+        "AWAITING_CONFIRMATION": "awaiting its author's confirmation",
+        "PENDING": "awaiting the approvers' decision",
+        "APPROVED": "approved, waiting to be published",
+        "PUBLISHING": "being published",
+        "PUBLISHED": "published",
+        "REJECTED": "rejected",
+        "CHANGES_REQUESTED": "changes requested from its author",
+        "WITHDRAWN": "withdrawn by its author",
+        "EXPIRED": "expired",
+        "FAILED": "refused by X",
+        "ABANDONED": "abandoned",
+        "NEEDS_RECONCILE": "to be checked on X",
+    },
+}
+
+# What a link would have done, as a refusal says it ("it can no longer be ...").
+DOING: dict[str, dict[str, str]] = {
+    "fr": {
+        "approved": "approuvée",
+        "decided": "décidée",
+        "edited": "modifiée",
+        "withdrawn": "retirée",
+        "marked_published": "enregistrée comme publiée",
+        "published_again": "publiée à nouveau",
+        "abandoned": "abandonnée",
+    },
+    "en": {
+        "approved": "approved",
+        "decided": "decided on",
+        "edited": "edited",
+        "withdrawn": "withdrawn",
+        "marked_published": "recorded as published",
+        "published_again": "published again",
+        "abandoned": "abandoned",
+    },
+}
+
+# Every refusal a person may meet, by its reason: what happened and what to do next.
+ERRORS: dict[str, dict[str, str]] = {
+    "fr": {
+        "forged": "Ce lien n'est pas valide : il a été modifié, ou il ne vient pas de postdesk. Utilisez le lien tel qu'il figure dans le message reçu.",
+        "link_expired": "Ce lien a expiré. Les liens de décision valent quatorze jours ; ceux du bureau des décideurs, un jour : ouvrez le plus récent message.",
+        "link_used": "Ce lien a déjà servi : chaque lien n'agit qu'une fois. Rien d'autre n'a changé.",
+        "stale_version": "Le texte a changé depuis l'envoi de ce lien (lien pour la version {link_version}, la proposition en est à la version {version}) : il ne fait plus rien. Utilisez les liens du message le plus récent.",
+        "not_an_approver": "{actor} ne fait plus partie des décideurs : ce lien ne fonctionne plus.",
+        "self_proposed": "Vous avez proposé cette publication : un autre décideur doit l'approuver. Vous pouvez encore la rejeter, demander des modifications ou la modifier.",
+        "self_edited": "Vous avez écrit cette version du texte : un autre décideur doit l'approuver.",
+        "not_open": "Cette proposition est {state} : elle ne peut plus être {doing}.",
+        "changed_meanwhile": "La proposition a changé entre-temps : elle est maintenant {state}. Rien n'a été fait ; rouvrez-la pour voir où elle en est.",
+        "already_approved": "Vous avez déjà approuvé cette version.",
+        "too_many_votes": "Plusieurs décideurs ont voté au même instant : appuyez à nouveau sur le bouton.",
+        "not_a_settle_link": "Ce lien ne sert pas à régler une publication.",
+        "abandoned_already": "Cette publication a été abandonnée : elle reste ainsi.",
+        "withdraw_not_yours": "Ce lien de retrait n'est pas celui de l'auteur de cette proposition.",
+        "not_a_review_link": "Ce lien ne sert pas à décider d'une proposition.",
+        "unknown_action": "Ce lien demande une action que postdesk ne connaît pas (ou plus). Rien n'a été fait ; utilisez les liens d'un message récent.",
+        "not_a_list_link": "Ce lien n'ouvre pas le bureau des décideurs.",
+        "not_a_form_token": "Ce formulaire n'est pas un formulaire de proposition : rouvrez le formulaire et envoyez-le à nouveau.",
+        "form_expired": "Ce formulaire a expiré : vérifiez vos réponses et envoyez-le à nouveau.",
+        "not_a_confirm_link": "Ce lien n'est pas le lien de confirmation de cette proposition.",
+        "confirm_expired": "Le délai de confirmation est passé : la proposition a expiré. Vous pouvez la proposer à nouveau.",
+        "already_confirmed": "Cette proposition a déjà été confirmée.",
+        "cannot_confirm": "Cette proposition ne peut plus être confirmée : elle est {state}.",
+        "no_such_proposal": "Cette proposition n'existe pas (ou plus).",
+        "no_such_export": "Le journal s'exporte en audit.csv ou audit.json.",
+        "illegal_transition": "Cette proposition est {state} : cette action n'est plus possible.",
+        "body_too_large": "L'envoi pèse {size} octets ; {max} au plus (images : 4 Mo en tout).",
+        "body_not_utf8": "Le contenu envoyé n'est pas du texte UTF-8.",
+        "malformed_json": "Le JSON envoyé est mal formé ({detail}, ligne {line}, colonne {column}).",
+        "not_an_object": "Le JSON envoyé doit être un objet.",
+        "no_boundary": "Un envoi multipart/form-data doit indiquer sa « boundary ».",
+        "malformed_multipart": "Le formulaire envoyé est mal formé.",
+        "field_not_utf8": "Le champ {field} n'est pas du texte UTF-8.",
+        "unsupported_type": "Type de contenu non pris en charge : envoyez du JSON, multipart/form-data ou un formulaire urlencoded.",
+        "idempotency_in_progress": "Une demande avec cette clé Idempotency-Key est encore en cours : réessayez dans un instant.",
+        "bad_request": "La demande est mal formée.",
+        "not_found": "Page introuvable.",
+        "invalid_link": "Ce lien ne peut pas être utilisé.",
+        "conflict": "La proposition a changé : rouvrez-la pour voir où elle en est.",
+        "forbidden": "Vous n'avez pas accès à cette action.",
+        "configuration_error": "postdesk est mal configuré ; l'exploitant est prévenu.",
+    },
+    "en": {
+        "forged": "This link is not valid: it was altered, or it did not come from postdesk. Use the link as it is in the message you received.",
+        "link_expired": "This link has expired. Decision links last fourteen days, approvers' desk links one day: open the newest message.",
+        "link_used": "This link has already been used: each link acts once. Nothing else changed.",
+        "stale_version": "The text changed since this link was sent (link for version {link_version}, the proposal is at version {version}): it does nothing. Use the links of the newest message.",
+        "not_an_approver": "{actor} is no longer an approver: this link no longer works.",
+        "self_proposed": "You proposed this post: another approver must approve it. You may still reject it, request changes or edit it.",
+        "self_edited": "You wrote this version of the text: another approver must approve it.",
+        "not_open": "This proposal is {state}: it can no longer be {doing}.",
+        "changed_meanwhile": "The proposal changed meanwhile: it is now {state}. Nothing was done; open it again to see where it stands.",
+        "already_approved": "You have already approved this version.",
+        "too_many_votes": "Several approvers voted at the same moment: press the button again.",
+        "not_a_settle_link": "This link does not settle a post.",
+        "abandoned_already": "This post was abandoned: it stays so.",
+        "withdraw_not_yours": "This withdrawal link is not the author's of this proposal.",
+        "not_a_review_link": "This link does not decide on a proposal.",
+        "unknown_action": "This link asks for an action postdesk does not know (or no longer knows). Nothing was done; use the links of a recent message.",
+        "not_a_list_link": "This link does not open the approvers' desk.",
+        "not_a_form_token": "This form is not a proposal form: open the form again and send it again.",
+        "form_expired": "This form has expired: check your answers and send it again.",
+        "not_a_confirm_link": "This link is not this proposal's confirmation link.",
+        "confirm_expired": "The time to confirm has passed: the proposal has expired. You may propose it again.",
+        "already_confirmed": "This proposal was already confirmed.",
+        "cannot_confirm": "This proposal can no longer be confirmed: it is {state}.",
+        "no_such_proposal": "This proposal does not exist (or no longer does).",
+        "no_such_export": "The audit log exports as audit.csv or audit.json.",
+        "illegal_transition": "This proposal is {state}: this action is no longer possible.",
+        "body_too_large": "The body is {size} bytes; {max} at most (images: 4 MB in all).",
+        "body_not_utf8": "The body is not UTF-8 text.",
+        "malformed_json": "The body is malformed JSON ({detail} at line {line} column {column}).",
+        "not_an_object": "The body must be a JSON object.",
+        "no_boundary": "A multipart/form-data body must give its boundary.",
+        "malformed_multipart": "The form sent is malformed.",
+        "field_not_utf8": "The field {field} is not UTF-8 text.",
+        "unsupported_type": "Unsupported Content-Type: send JSON, multipart/form-data or an urlencoded form.",
+        "idempotency_in_progress": "A request with this Idempotency-Key is still being handled: try again in a moment.",
+        "bad_request": "The request is malformed.",
+        "not_found": "Page not found.",
+        "invalid_link": "This link cannot be used.",
+        "conflict": "The proposal changed: open it again to see where it stands.",
+        "forbidden": "You may not do this.",
+        "configuration_error": "postdesk is misconfigured; its operator is told.",
+    },
+}
+
+
+def state_name(state: str, language: str, status_reason: str | None = None) -> str:
+    """A state in words; an abandoned post (kept FAILED) is said to be abandoned."""
+    names = STATES[pick_language(language)]
+    if state == "FAILED" and (status_reason or "").startswith("abandoned by "):
+        return names["ABANDONED"]
+    return names.get(state, state)
+
+
+def error_text(reason: str, params: dict[str, str], language: str, fallback: str = "") -> str:
+    """The sentence for a refusal, in `language`: its state and action named in words too."""
+    language = pick_language(language)
+    template = ERRORS[language].get(reason)
+    if template is None:
+        return fallback or ERRORS[language]["bad_request"]
+    values = dict(params)
+    if "state" in values:
+        values["state"] = state_name(values["state"], language)
+    if "doing" in values:
+        values["doing"] = DOING[language].get(values["doing"], values["doing"])
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return fallback or template
+
+
+def french_typography(text: str) -> str:
+    """French spacing: a no-break space before a colon and inside guillemets, a narrow one before ; ! ?,
+    so that no line ever starts with the punctuation ("Confirmer" and "»" stay together)."""
+    return (
+        text.replace(" :", "\u00a0:")
+        .replace(" ;", "\u202f;")
+        .replace(" !", "\u202f!")
+        .replace(" ?", "\u202f?")
+        .replace("« ", "«\u00a0")
+        .replace(" »", "\u00a0»")
+    )
+
+
+for _table in (STRINGS["fr"], FIELD_ERRORS_FR, ERRORS["fr"], STATES["fr"], DOING["fr"]):
+    for _key, _value in _table.items():
+        _table[_key] = french_typography(_value)

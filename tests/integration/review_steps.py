@@ -34,10 +34,12 @@ def last_mail(stack: Stack, person: str, subject_has: str = "") -> SentMail:
 
 
 def link_in(mail: SentMail, label: str) -> str:
-    """The URL of the link whose visible text is `label`, in the text part (`label : url`)."""
+    """The URL of the link whose visible text is `label`, in the text part (`label : url`, the space
+    before the colon a no-break one in French, none in English)."""
     for line in mail.text.splitlines():
-        if line.startswith(f"{label} : "):
-            return line.split(" : ", 1)[1].strip()
+        name, colon, url = line.partition(":")
+        if colon and name.rstrip(" \u00a0") == label and url.strip().startswith("http"):
+            return url.strip()
     raise AssertionError(f"no {label!r} link in {mail.subject!r}: {mail.text}")
 
 

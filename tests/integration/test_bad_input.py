@@ -140,7 +140,7 @@ def test_a_form_with_more_than_four_images_is_refused(stack: Stack) -> None:
     files = {f"image_{n}": (f"{n}.png", "image/png", PNG) for n in range(1, 6)}
     answer = stack.post_form("/proposals", fields, files)
     assert answer.status == 422
-    assert 'id="err-images"' in answer.body and "5 images jointes ; 4 au plus" in answer.body
+    assert 'id="err-images"' in answer.body and "5 images jointes\u202f; 4 au plus" in answer.body
     assert _stored_items() == 0
 
 

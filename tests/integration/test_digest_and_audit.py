@@ -49,14 +49,14 @@ def test_the_digest_tells_each_approver_what_waits_for_their_vote_and_what_will_
     report = _digest(stack)
     assert sorted(report["sent_to"]) == sorted([DIRECTOR, DEPUTY1, DEPUTY2])  # type: ignore[arg-type]
     # Then deputy 1 sees the pending proposal with its links, and what the next run publishes
-    mail = last_mail(stack, DEPUTY1, "postdesk : 1 en attente")
+    mail = last_mail(stack, DEPUTY1, "postdesk\u00a0: 1 en attente")
     assert "Conseil : verrouillez vos portes" in mail.text
     assert "Recrutement : rejoignez-nous" in mail.text
     link_in(mail, "Approuver (1)")
     # The director already voted on it: nothing waits for them
     assert (
-        last_mail(stack, DIRECTOR, "postdesk :").subject
-        == "postdesk : 0 en attente de votre décision, 1 à publier"
+        last_mail(stack, DIRECTOR, "postdesk\u00a0:").subject
+        == "postdesk\u00a0: 0 en attente de votre décision, 1 à publier"
     )
     # And the digest's approve link works like the review mail's
     press(stack, link_in(mail, "Approuver (1)"))
@@ -68,7 +68,7 @@ def test_the_same_scheduled_digest_delivered_twice_sends_once(stack: Stack) -> N
     first = _digest(stack)
     second = _digest(stack)
     assert first["sent_to"] and second["skipped"] is True
-    assert len([m for m in stack.mails_to(DIRECTOR) if m.subject.startswith("postdesk :")]) == 1
+    assert len([m for m in stack.mails_to(DIRECTOR) if m.subject.startswith("postdesk\u00a0:")]) == 1
 
 
 def test_a_quiet_day_sends_no_digest(stack: Stack) -> None:
@@ -81,7 +81,7 @@ def test_the_list_link_shows_every_proposal_and_the_audit_log_and_exports_it(sta
     press(stack, review_link(stack, DIRECTOR, "Rejeter"), {"reason": "@SUM(A1) -2"})
     pending_proposal(stack, text="Deuxième")
     _digest(stack)
-    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk :"), "Toutes les propositions et le journal")
+    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk\u00a0:"), "Toutes les propositions et le journal")
     page = open_page(stack, list_url)
     assert page.status == 200
     assert "REJECTED" in page.body and "PENDING" in page.body and "Deuxième" in page.body
@@ -103,7 +103,7 @@ def test_a_list_link_is_only_for_approvers_and_only_for_the_day(stack: Stack) ->
     # Given a digest with its list link for a deputy
     pending_proposal(stack, text="Conseil du jour : fermez vos fenêtres")
     _digest(stack)
-    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk :"), "Toutes les propositions et le journal")
+    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk\u00a0:"), "Toutes les propositions et le journal")
     # When the deputy opens it that day, Then it shows the proposals
     that_day = open_page(stack, list_url)
     assert that_day.status == 200 and "Conseil du jour" in that_day.body
@@ -171,4 +171,4 @@ def test_the_morning_expires_what_was_never_confirmed_or_outlived_its_expiry(sta
     assert last_mail(stack, PROPOSER, "expirée")
     assert stack.proposal(still_fine).status.value == "PENDING"
     # And the digest no longer offers the expired one for a vote
-    assert "Fête de quartier" not in last_mail(stack, DIRECTOR, "postdesk :").text
+    assert "Fête de quartier" not in last_mail(stack, DIRECTOR, "postdesk\u00a0:").text

@@ -118,9 +118,9 @@ REFUSED_WITH_A_REPLY = {
     "no_text_only_signature.eml": ("no_text", "ne contient pas de texte"),
     "only_attachments.eml": ("no_text", "pièces jointes autres que des images"),
     "hundreds_of_recipients.eml": ("too_many_recipients", "adressé à 301 destinataires"),
-    "text_too_long.eml": ("invalid", "Texte de la publication : fait 348 caractères comme X les compte"),
+    "text_too_long.eml": ("invalid", "le texte fait 348 caractères comme X les compte"),
     "outside_sender.eml": ("sender_not_allowed", "Seules les adresses de travail (@example.org)"),
-    "five_images.eml": ("invalid", "5 images jointes ; 4 au plus"),
+    "five_images.eml": ("invalid", "5 images jointes\u202f; 4 au plus"),
 }
 
 
@@ -172,8 +172,8 @@ def test_a_refusal_in_english_lists_the_same_problems_below_the_french(stack: St
 
     reply = last_mail(stack, DUPONT, "Proposal not recorded")
     french, english = reply.text.split("— English —")
-    assert "fait 348 caractères comme X les compte ; 280 au plus" in french
-    assert "Text of the post: is 348 characters as X counts them; 280 at most" in english
+    assert "le texte fait 348 caractères comme X les compte\u202f; 280 au plus" in french
+    assert "Text of the post: the text is 348 characters as X counts them; 280 at most" in english
     assert "Rappel : les objets trouvés" in english  # the text as read, to fix it
 
 

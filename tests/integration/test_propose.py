@@ -74,7 +74,7 @@ def test_a_confirmation_link_acts_only_once(stack: Stack) -> None:
     )
     # Then it is refused clearly and the proposal is still PENDING with one confirmation
     assert again.status == 409
-    assert "already" in again.body
+    assert "Cette proposition a déjà été confirmée." in again.body
     assert [e.action for e in stack.audit(created["id"])].count("confirmed") == 1
 
 
@@ -106,7 +106,7 @@ def test_a_link_past_its_expiry_is_refused_and_the_proposal_expires(stack: Stack
     )
     # Then the link is refused as expired and nothing moves to PENDING
     assert answer.status == 403
-    assert "expired" in answer.body
+    assert "a expiré" in answer.body
     assert stack.proposal(created["id"]).status.value == "AWAITING_CONFIRMATION"
 
 

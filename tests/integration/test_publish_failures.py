@@ -156,7 +156,7 @@ def test_refused_credentials_alert_the_approvers_and_posts_stay_approved(
     assert sorted(_due_ids(stack)) == sorted([first, second])
     assert str(status) in report["stopped"]
     for approver in APPROVERS:
-        alerts = [m for m in stack.mails_to(approver) if m.subject == "postdesk : alerte"]
+        alerts = [m for m in stack.mails_to(approver) if m.subject == "postdesk\u00a0: alerte"]
         assert len(alerts) == 1
         assert str(body["detail"]) in alerts[0].text
     assert stack.mails_to(PROPOSER) == []
@@ -354,7 +354,9 @@ def test_the_spacing_is_kept_within_the_time_the_run_has_left(stack: Stack, x: F
 
 
 def _alerts(stack: Stack) -> list[object]:
-    return [m for approver in APPROVERS for m in stack.mails_to(approver) if m.subject == "postdesk : alerte"]
+    return [
+        m for approver in APPROVERS for m in stack.mails_to(approver) if m.subject == "postdesk\u00a0: alerte"
+    ]
 
 
 def test_x_unreachable_leaves_every_post_approved_stops_the_run_and_alerts_once(

@@ -188,7 +188,8 @@ def test_a_removed_approvers_links_stop_working(stack: Stack, monkeypatch: pytes
     approve = review_link(stack, DEPUTY2, "Approuver")
     get_services().settings.approvers.remove(DEPUTY2)
     answer = press(stack, approve)
-    assert answer.status == 403 and "no longer an approver" in answer.body
+    # In French on a French page, as every refusal
+    assert answer.status == 403 and "ne fait plus partie des décideurs" in answer.body
     assert stack.proposal(proposal_id).status.value == "PENDING"
 
 

@@ -80,7 +80,7 @@ def sign(claims: LinkClaims, keys: SigningKeys) -> str:
 
 def verify(token: str, keys: SigningKeys, now: datetime) -> LinkClaims:
     """The claims of a genuine, unexpired token; InvalidLink for anything else."""
-    forged = InvalidLink("this link is not valid: it was altered or did not come from postdesk")
+    forged = InvalidLink("this link is not valid: it was altered or did not come from postdesk", "forged")
     payload, _, signature = token.partition(".")
     if not payload or not signature or len(token) > 2048:
         raise forged
@@ -106,7 +106,7 @@ def verify(token: str, keys: SigningKeys, now: datetime) -> LinkClaims:
     except (KeyError, TypeError, ValueError):
         raise forged from None
     if now.timestamp() > claims.expires_at:
-        raise InvalidLink("this link has expired")
+        raise InvalidLink("this link has expired", "link_expired")
     return claims
 
 

@@ -37,27 +37,41 @@ def authors(proposal: Proposal) -> set[str]:
 
 def check_approver(actor: str, approvers: list[str]) -> None:
     if canonical_address(actor) not in approvers:
-        raise NotAnApprover(f"{actor} is no longer an approver: this link no longer works")
+        raise NotAnApprover(
+            f"{actor} is no longer an approver: this link no longer works", "not_an_approver", actor=actor
+        )
 
 
 def check_current_version(link_version: int, proposal: Proposal) -> None:
     if link_version != proposal.version:
         raise StaleVersion(
             f"the text changed since this link was sent (this link is for version {link_version}, the "
-            f"proposal is at version {proposal.version}): it does nothing; use the links of the newest mail"
+            f"proposal is at version {proposal.version}): it does nothing; use the links of the newest mail",
+            "stale_version",
+            link_version=link_version,
+            version=proposal.version,
         )
 
 
 def check_may_approve(actor: str, proposal: Proposal) -> None:
     if canonical_address(actor) in authors(proposal):
         if canonical_address(actor) == canonical_address(proposal.proposer_email):
-            raise SelfApproval("you proposed this post: another approver must approve it")
-        raise SelfApproval("you edited this version of the text: another approver must approve it")
+            raise SelfApproval("you proposed this post: another approver must approve it", "self_proposed")
+        raise SelfApproval(
+            "you edited this version of the text: another approver must approve it", "self_edited"
+        )
 
 
 def check_open(proposal: Proposal, allowed: frozenset[Status], doing: str) -> None:
+    """`doing` names what the link would do (approved, decided, edited, withdrawn, marked_published,
+    published_again, abandoned): the wording catalogue says it in the reader's language."""
     if proposal.status not in allowed:
-        raise Conflict(f"this proposal is {proposal.status.value}: it can no longer be {doing}")
+        raise Conflict(
+            f"this proposal is {proposal.status.value}: it can no longer be {doing.replace('_', ' ')}",
+            "not_open",
+            state=proposal.status.value,
+            doing=doing,
+        )
 
 
 def quorum_reached(approvals: frozenset[str], quorum: int) -> bool:

@@ -71,7 +71,12 @@ def _body() -> bytes:
     raw = event.body or ""
     data = base64.b64decode(raw) if event.is_base64_encoded else raw.encode("utf-8")
     if len(data) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"body: {len(data)} bytes; {MAX_BODY_BYTES} at most (images: 4 MB in all)")
+        raise PayloadTooLarge(
+            f"body: {len(data)} bytes; {MAX_BODY_BYTES} at most (images: 4 MB in all)",
+            "body_too_large",
+            size=len(data),
+            max=MAX_BODY_BYTES,
+        )
     return data
 
 
@@ -267,7 +272,7 @@ def link_action(token: Annotated[str, Path()], lang: Lang = None) -> Response[st
 def audit_export(token: Annotated[str, Path()], kind: Annotated[str, Path()]) -> Response[str]:
     services = get_services()
     if kind not in ("csv", "json"):
-        raise NotFound("the audit log exports as audit.csv or audit.json")
+        raise NotFound("the audit log exports as audit.csv or audit.json", "no_such_export")
     from postdesk.web.link_pages import LinkPages
 
     return LinkPages(services, token, "fr").export(links.verify_link(services, token), kind)

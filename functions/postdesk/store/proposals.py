@@ -320,7 +320,7 @@ class ProposalStore:
         try:
             return _from_item(ProposalItem.get(proposal_pk(proposal_id), PROPOSAL_SK, consistent_read=True))
         except DoesNotExist:
-            raise NotFound("no such proposal") from None
+            raise NotFound("no such proposal", "no_such_proposal") from None
 
     def transition(
         self,
@@ -372,10 +372,14 @@ class ProposalStore:
                     transaction.save(record, condition=key.does_not_exist())
         except TransactWriteError:
             if link_use is not None and self.link_was_used(proposal.id, link_use.link_id):
-                raise LinkAlreadyUsed("this link has already been used") from None
+                raise LinkAlreadyUsed("this link has already been used", "link_used") from None
             current = self.get(proposal.id)
             now_is = f"{current.status.value} (version {current.version})"
-            raise Conflict(f"the proposal changed meanwhile: it is now {now_is}") from None
+            raise Conflict(
+                f"the proposal changed meanwhile: it is now {now_is}",
+                "changed_meanwhile",
+                state=current.status.value,
+            ) from None
         proposal.status = target
         proposal.updated_at = now
         for name, value in (changes or {}).items():
@@ -444,18 +448,21 @@ class ProposalStore:
                         transaction.save(item, condition=OutboxItem.pk.does_not_exist())
             except TransactWriteError:
                 if self.link_was_used(proposal.id, link_use.link_id):
-                    raise LinkAlreadyUsed("this link has already been used") from None
+                    raise LinkAlreadyUsed("this link has already been used", "link_used") from None
                 if self._exists(VoteItem, proposal.id, vote_sk(proposal.version, approver)):
-                    raise Conflict("you have already approved this version") from None
+                    raise Conflict("you have already approved this version", "already_approved") from None
                 proposal = self.get(proposal.id)  # someone else voted meanwhile: count again
                 check_current_version(audit.version, proposal)
                 if proposal.status not in OPEN_FOR_REVIEW:
                     raise Conflict(
-                        f"this proposal is {proposal.status.value}: it can no longer be approved"
+                        f"this proposal is {proposal.status.value}: it can no longer be approved",
+                        "not_open",
+                        state=proposal.status.value,
+                        doing="approved",
                     ) from None
                 continue
             return Approval(after, approves, mails)
-        raise Conflict("too many people voted at the same moment: press the button again")
+        raise Conflict("too many people voted at the same moment: press the button again", "too_many_votes")
 
     def votes(self, proposal_id: str) -> list[Vote]:
         return [
@@ -569,7 +576,11 @@ class ProposalStore:
                 transaction.save(_audit_item(audit), condition=AuditItem.pk.does_not_exist())
         except TransactWriteError:
             current = self.get(claimed.id)
-            raise Conflict(f"the proposal changed meanwhile: it is now {current.status.value}") from None
+            raise Conflict(
+                f"the proposal changed meanwhile: it is now {current.status.value}",
+                "changed_meanwhile",
+                state=current.status.value,
+            ) from None
 
     def pause_channel(self, channel: str, until: datetime) -> None:
         """Nothing is posted to `channel` before `until` (X's rate limit: its recorded reset time)."""

@@ -66,11 +66,11 @@ def perform(services: Services, opened: OpenedLink, form: dict[str, str]) -> Out
         return reviewing.withdraw(services, opened)
     if action in SETTLING_ACTIONS:
         return settling.resolve(services, opened, form)
-    raise InvalidLink("this link does not perform an action")
+    raise InvalidLink("this link does not perform an action", "unknown_action")
 
 
 def check_list_link(services: Services, claims: LinkClaims) -> None:
     """The list of proposals and the audit log: for an approver, with a list link."""
     if claims.action != LIST:
-        raise InvalidLink("this link does not open the list of proposals")
+        raise InvalidLink("this link does not open the list of proposals", "not_a_list_link")
     check_approver(claims.actor, services.settings.approvers)

@@ -118,7 +118,7 @@ def form_nonce(services: Services, token: str) -> str:
     """The nonce of a genuine, unexpired form token; InvalidLink for anything else."""
     claims = verify(token, services.signing_keys(), services.clock())
     if claims.action != PROPOSE:
-        raise InvalidLink("this form's token is not a proposal form's")
+        raise InvalidLink("this form's token is not a proposal form's", "not_a_form_token")
     return claims.link_id
 
 
@@ -140,7 +140,7 @@ def confirm_proposal(
     A `completion` is written in the same conditional write that confirms."""
     claims, proposal = opened.claims, opened.proposal
     if claims.action != CONFIRM or claims.actor != proposal.proposer_email:
-        raise InvalidLink("this link is not a confirmation link for this proposal")
+        raise InvalidLink("this link is not a confirmation link for this proposal", "not_a_confirm_link")
     now = services.clock()
     via = f"link {claims.link_id}"
     if proposal.status is Status.AWAITING_CONFIRMATION and now > proposal.confirm_by:
@@ -153,11 +153,15 @@ def confirm_proposal(
             changes={"status_reason": "never confirmed in time"},
             now=now,
         )
-        raise Conflict("the time to confirm has passed: the proposal has expired")
+        raise Conflict("the time to confirm has passed: the proposal has expired", "confirm_expired")
     if proposal.status is not Status.AWAITING_CONFIRMATION:
         if services.store.link_was_used(proposal.id, claims.link_id):
-            raise Conflict("this proposal was already confirmed")
-        raise Conflict(f"this proposal can no longer be confirmed: it is {proposal.status.value}")
+            raise Conflict("this proposal was already confirmed", "already_confirmed")
+        raise Conflict(
+            f"this proposal can no longer be confirmed: it is {proposal.status.value}",
+            "cannot_confirm",
+            state=proposal.status.value,
+        )
     t = strings(proposal.language)
     completed = completion.proposal if completion is not None else proposal
     confirmed = replace(completed, status=Status.PENDING)

@@ -77,7 +77,7 @@ def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
         by_proposer = canonical_address(claims.actor) == canonical_address(proposal.proposer_email)
         if claims.action == WITHDRAW:
             if not by_proposer:
-                raise InvalidLink("this withdrawal link is not for this proposal")
+                raise InvalidLink("this withdrawal link is not for this proposal", "withdraw_not_yours")
             check_open(proposal, OPEN_FOR_WITHDRAWAL, "withdrawn")
         elif claims.action == EDIT and by_proposer:
             check_current_version(claims.version, proposal)
@@ -93,7 +93,7 @@ def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
             else:
                 check_open(proposal, OPEN_FOR_EDIT, "edited")
         else:
-            raise InvalidLink("this link does not review a proposal")
+            raise InvalidLink("this link does not review a proposal", "not_a_review_link")
         # A link's single use is not checked here: the write that acts is conditioned on it.
     except PostdeskError as error:
         if acting:

@@ -33,7 +33,7 @@ OPEN_FOR = {
     PUBLISH_AGAIN: frozenset({Status.NEEDS_RECONCILE, Status.FAILED}),
     ABANDON: frozenset({Status.NEEDS_RECONCILE, Status.FAILED}),
 }
-DOING = {MARK_PUBLISHED: "recorded as published", PUBLISH_AGAIN: "published again", ABANDON: "abandoned"}
+DOING = {MARK_PUBLISHED: "marked_published", PUBLISH_AGAIN: "published_again", ABANDON: "abandoned"}
 MAX_URL = 300
 ABANDONED_BY = "abandoned by "
 _X_POST_URL = re.compile(
@@ -48,14 +48,14 @@ def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
     claims, proposal = opened.claims, opened.proposal
     try:
         if claims.action not in SETTLING_ACTIONS:
-            raise InvalidLink("this link does not settle a post")
+            raise InvalidLink("this link does not settle a post", "not_a_settle_link")
         check_approver(claims.actor, services.settings.approvers)
         check_current_version(claims.version, proposal)
         check_open(proposal, OPEN_FOR[claims.action], DOING[claims.action])
         if (proposal.status_reason or "").startswith(ABANDONED_BY):
-            raise Conflict(f"this post was {proposal.status_reason}: it stays as it is")
+            raise Conflict(f"this post was {proposal.status_reason}: it stays as it is", "abandoned_already")
         if acting and services.store.link_was_used(proposal.id, claims.link_id):
-            raise LinkAlreadyUsed("this link has already been used")
+            raise LinkAlreadyUsed("this link has already been used", "link_used")
     except PostdeskError as error:
         if acting:
             refuse(services, opened, error)

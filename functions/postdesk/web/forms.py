@@ -39,13 +39,17 @@ def parse_json_object(body: bytes) -> dict[str, Any]:
     try:
         document = json.loads(body)
     except UnicodeDecodeError:
-        raise BadRequest("body: is not UTF-8 text") from None
+        raise BadRequest("body: is not UTF-8 text", "body_not_utf8") from None
     except json.JSONDecodeError as error:
         raise BadRequest(
-            f"body: malformed JSON ({error.msg} at line {error.lineno} column {error.colno})"
+            f"body: malformed JSON ({error.msg} at line {error.lineno} column {error.colno})",
+            "malformed_json",
+            detail=error.msg,
+            line=error.lineno,
+            column=error.colno,
         ) from None
     if not isinstance(document, dict):
-        raise BadRequest("body: must be a JSON object")
+        raise BadRequest("body: must be a JSON object", "not_an_object")
     return document
 
 
@@ -55,18 +59,19 @@ def parse_form(body: bytes, content_type: str) -> PostedForm:
         try:
             pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
         except UnicodeDecodeError:
-            raise BadRequest("body: is not UTF-8 text") from None
+            raise BadRequest("body: is not UTF-8 text", "body_not_utf8") from None
         return PostedForm(fields=dict(pairs))
     if kind != "multipart/form-data":
         raise UnsupportedMediaType(
-            "Content-Type: send application/json, multipart/form-data or application/x-www-form-urlencoded"
+            "Content-Type: send application/json, multipart/form-data or application/x-www-form-urlencoded",
+            "unsupported_type",
         )
     if "boundary=" not in content_type:
-        raise BadRequest("Content-Type: multipart/form-data needs a boundary")
+        raise BadRequest("Content-Type: multipart/form-data needs a boundary", "no_boundary")
     head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("latin-1", "replace")
     message = BytesParser(policy=policy.default).parsebytes(head + body)
     if not message.is_multipart() or message.defects:
-        raise BadRequest("body: malformed multipart/form-data")
+        raise BadRequest("body: malformed multipart/form-data", "malformed_multipart")
     form = PostedForm()
     for part in message.iter_parts():
         if not isinstance(part, EmailMessage):
@@ -85,7 +90,7 @@ def parse_form(body: bytes, content_type: str) -> PostedForm:
         try:
             form.fields[name] = data.decode(charset)
         except (LookupError, UnicodeDecodeError):
-            raise BadRequest(f"{name}: is not UTF-8 text") from None
+            raise BadRequest(f"{name}: is not UTF-8 text", "field_not_utf8", field=name) from None
     return form
 
 

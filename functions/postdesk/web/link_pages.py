@@ -27,7 +27,7 @@ from postdesk.use_cases import links, proposing
 from postdesk.use_cases.audit_log import audit_csv, audit_row
 from postdesk.use_cases.emailed_proposals import is_emailed
 from postdesk.web.emailed_confirmation import EmailedConfirmation
-from postdesk.web.pages import PAGE_HEADERS, LinkPage, field_errors, html, message_page
+from postdesk.web.pages import PAGE_HEADERS, LinkPage, field_errors, html, message_page, say
 from postdesk.wording import strings
 
 if TYPE_CHECKING:
@@ -68,9 +68,13 @@ class LinkPages:
         try:
             links.check(self.services, opened)
         except SelfApproval as error:
-            return self._message(self.t["self_approval_title"], [error.message], opened.proposal, 403)
+            return self._message(
+                self.t["self_approval_title"], [say(error, self.language)], opened.proposal, 403
+            )
         except StaleVersion as error:
-            return self._message(self.t["version_stale_title"], [error.message], opened.proposal, 409)
+            return self._message(
+                self.t["version_stale_title"], [say(error, self.language)], opened.proposal, 409
+            )
         return self._form(opened, action)
 
     def _form(
@@ -130,9 +134,13 @@ class LinkPages:
             name = _FIELDS.get(action, ("text", ""))[0]
             return self._form(opened, action, field_errors(error, self.language), form.get(name, ""))
         except SelfApproval as error:
-            return self._message(self.t["self_approval_title"], [error.message], opened.proposal, 403)
+            return self._message(
+                self.t["self_approval_title"], [say(error, self.language)], opened.proposal, 403
+            )
         except StaleVersion as error:
-            return self._message(self.t["version_stale_title"], [error.message], opened.proposal, 409)
+            return self._message(
+                self.t["version_stale_title"], [say(error, self.language)], opened.proposal, 409
+            )
         return self._message(self.t["done_title"], [self.t[outcome.message_key]], outcome.proposal)
 
     # -- the JSON API beside the pages --------------------------------------------------------------

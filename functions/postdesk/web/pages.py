@@ -15,7 +15,7 @@ from postdesk.templates import render
 
 if TYPE_CHECKING:
     from postdesk.services import Services
-from postdesk.wording import field_message, strings
+from postdesk.wording import error_text, field_message, strings
 
 PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
@@ -77,7 +77,11 @@ def as_json(document: Any, status: int = 200) -> Response[str]:
 
 
 def error_document(error: PostdeskError) -> dict[str, Any]:
-    document: dict[str, Any] = {"error": error.code, "message": error.message}
+    document: dict[str, Any] = {
+        "error": error.code,
+        "reason": error.reason,
+        "message": error_text(error.reason, error.params, "en", error.message),
+    }
     if isinstance(error, InvalidProposal):
         document["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
     return document
@@ -106,6 +110,11 @@ def message_page(
     return html(body, status)
 
 
+def say(error: PostdeskError, language: str) -> str:
+    """The refusal in the reader's language."""
+    return error_text(error.reason, error.params, language, error.message)
+
+
 def error_page(error: PostdeskError, *, language: str, switch_url: str) -> Response[str]:
     title_key = {
         403: "link_error_title",
@@ -115,5 +124,5 @@ def error_page(error: PostdeskError, *, language: str, switch_url: str) -> Respo
     }
     title = strings(language)[title_key.get(error.status_code, "field_error")]
     return message_page(
-        title, [error.message], language=language, status=error.status_code, switch_url=switch_url
+        title, [say(error, language)], language=language, status=error.status_code, switch_url=switch_url
     )
