@@ -313,6 +313,11 @@ FIELD_ERRORS_FR: dict[str, str] = {
     "alt_missing": "chaque image doit avoir une description",
     "images_too_heavy": "les images pèsent ensemble plus de {mb} Mo",
     "bad_post_url": "doit être l'adresse de la publication sur X, comme https://x.com/compte/status/123",
+    # Hostile and malformed input (issue 11)
+    "control_characters": "contient des caractères de contrôle ({characters}) ; seuls les retours à la ligne et les tabulations sont admis",
+    "broken_characters": "contient un caractère brisé (une moitié de paire UTF-16 isolée), qui n'est pas du texte",
+    "email_characters": "contient des caractères qu'une adresse électronique ne peut pas contenir : {characters}",
+    "date_out_of_range": "doit être comprise entre le {earliest} et le {latest}",
 }
 
 
