@@ -211,3 +211,10 @@ def test_the_public_suffix_list_is_loaded_only_by_the_inbound_function_when_it_j
     )
     # Then no handler imports it, and judging alignment does
     assert answer.stdout.split() == ["False", "True"], answer.stderr
+
+
+def test_a_from_header_folded_over_two_lines_is_one_address() -> None:
+    # Given a long From header folded as RFC 5322 allows, handed on with its fold
+    mail, reason = _judged(_event_record("Agent Dupont du Commissariat\r\n <agent@example.org>"))
+    # Then it is read as the one address it holds
+    assert mail.from_addresses == ("agent@example.org",) and reason is None

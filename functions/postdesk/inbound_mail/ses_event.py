@@ -12,6 +12,7 @@ SES could send, however odd its contents: what is not SES's receiving event is N
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from email import errors, policy
@@ -19,6 +20,7 @@ from email.utils import getaddresses
 from typing import Any
 
 VERDICT_NAMES = ("spam", "virus", "spf", "dkim", "dmarc")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,8 @@ def from_header(values: Sequence[str]) -> tuple[tuple[str, ...], str]:
     if len(values) > 1:
         return _addresses(list(values)), f"{len(values)} From headers"
     try:
-        parsed = policy.default.header_factory("From", values[0])
+        unfolded = _FOLD.sub("", values[0])  # RFC 5322 unfolding, whether or not SES unfolded it
+        parsed = policy.default.header_factory("From", unfolded)
         defects = [defect for defect in parsed.defects if not _tolerated(defect)]
         addresses = tuple(address.addr_spec for address in parsed.addresses)
     except Exception:  # the header parser has raised on crafted headers: that is a malformed From
