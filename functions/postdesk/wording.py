@@ -317,6 +317,10 @@ FIELD_ERRORS_FR: dict[str, str] = {
     "alt_missing": "chaque image doit avoir une description",
     "images_too_heavy": "les images pèsent ensemble plus de {mb} Mo",
     "bad_post_url": "doit être l'adresse de la publication sur X, comme https://x.com/compte/status/123",
+    "control_characters": "ce texte contient des caractères de contrôle ({characters}) ; seuls les retours à la ligne et les tabulations sont admis",
+    "broken_characters": "ce texte contient un caractère brisé (une moitié de paire UTF-16 isolée), qui n'est pas du texte",
+    "email_characters": "une adresse électronique ne peut pas contenir ces caractères : {characters}",
+    "date_out_of_range": "cette date doit être comprise entre le {earliest} et le {latest}",
 }
 
 
@@ -342,6 +346,10 @@ FIELD_ERRORS_EN: dict[str, str] = {
     "alt_missing": "every image needs a description",
     "images_too_heavy": "the images together weigh more than {mb} MB",
     "bad_post_url": "give the address of the post on X, such as https://x.com/account/status/123",
+    "control_characters": "this text holds control characters ({characters}); only line breaks and tabs are allowed",
+    "broken_characters": "this text holds a broken character (half of a UTF-16 pair alone), which is not text",
+    "email_characters": "an email address cannot hold these characters: {characters}",
+    "date_out_of_range": "this date must be between {earliest} and {latest}",
     "bad_idempotency_key": "must be printable text of 1 to 200 characters",
     "idempotency_key_reused": "was already used with another body: use a new key",
 }
@@ -446,6 +454,9 @@ ERRORS: dict[str, dict[str, str]] = {
         "body_not_utf8": "Le contenu envoyé n'est pas du texte UTF-8.",
         "malformed_json": "Le JSON envoyé est mal formé ({detail}, ligne {line}, colonne {column}).",
         "not_an_object": "Le JSON envoyé doit être un objet.",
+        "json_too_deep": "Le JSON envoyé est imbriqué sur plus de {max} niveaux.",
+        "json_number_too_long": "Le JSON envoyé contient un nombre de plus de {max} caractères.",
+        "json_not_finite": "Le JSON envoyé contient {name}, qui n'est pas un nombre JSON (un nombre doit être fini).",
         "no_boundary": "Un envoi multipart/form-data doit indiquer sa « boundary ».",
         "malformed_multipart": "Le formulaire envoyé est mal formé.",
         "field_not_utf8": "Le champ {field} n'est pas du texte UTF-8.",
@@ -489,6 +500,9 @@ ERRORS: dict[str, dict[str, str]] = {
         "body_not_utf8": "The body is not UTF-8 text.",
         "malformed_json": "The body is malformed JSON ({detail} at line {line} column {column}).",
         "not_an_object": "The body must be a JSON object.",
+        "json_too_deep": "The body is JSON nested deeper than {max} levels.",
+        "json_number_too_long": "The body holds a number longer than {max} characters.",
+        "json_not_finite": "The body holds {name}: {name} is not JSON (a number must be finite).",
         "no_boundary": "A multipart/form-data body must give its boundary.",
         "malformed_multipart": "The form sent is malformed.",
         "field_not_utf8": "The field {field} is not UTF-8 text.",

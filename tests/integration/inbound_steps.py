@@ -41,9 +41,11 @@ def ses_event(
     verdicts: Mapping[str, str] | None = None,
     envelope_sender: str | None = None,
     recipients: Sequence[str] = (SUBMISSION,),
+    authentication_results: str | None = None,
 ) -> dict[str, Any]:
     """SES's receiving event for `raw`, as its Lambda action sends it (the sample, with this mail's
-    envelope, headers and verdicts)."""
+    envelope, headers and verdicts). `authentication_results` is the Authentication-Results header
+    SES adds above the message's own headers (`amazonses.com; ...; dmarc=pass header.from=...`)."""
     message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
     event = copy.deepcopy(SAMPLE)
     record = event["Records"][0]
@@ -55,6 +57,8 @@ def ses_event(
     mail["source"] = envelope_sender if envelope_sender is not None else (senders[0][1] if senders else "")
     mail["destination"] = [address for _, address in to + cc]
     mail["headers"] = [{"name": name, "value": _unfold(str(value))} for name, value in message.raw_items()]
+    if authentication_results is not None:
+        mail["headers"].insert(0, {"name": "Authentication-Results", "value": authentication_results})
     mail["headersTruncated"] = False
     common: dict[str, Any] = {
         "from": [formataddr(pair) for pair in senders],
@@ -108,11 +112,20 @@ def receive(
     message_id: str | None = None,
     verdicts: Mapping[str, str] | None = None,
     envelope_sender: str | None = None,
+    authentication_results: str | None = None,
 ) -> dict[str, Any]:
     """SES receives `raw`: the raw message kept, then the function invoked; answers the outcome."""
     message_id = message_id or new_message_id()
     keep_raw(message_id, raw)
-    return invoke(ses_event(raw, message_id=message_id, verdicts=verdicts, envelope_sender=envelope_sender))
+    return invoke(
+        ses_event(
+            raw,
+            message_id=message_id,
+            verdicts=verdicts,
+            envelope_sender=envelope_sender,
+            authentication_results=authentication_results,
+        )
+    )
 
 
 def recorded(message_id: str) -> dict[str, Any]:

@@ -1,7 +1,12 @@
 """Signed links: HMAC-SHA256 over who may act, on which proposal and version, what action, until when.
 
 Keys rotate: the newest key (greatest key id) signs, every key still listed verifies, so links in
-flight keep working until their key is retired. Signatures are compared in constant time."""
+flight keep working until their key is retired. Signatures are compared in constant time.
+
+A token has one spelling: each half is base64url without padding, exactly as `sign` writes it (and as
+it has written every link since the first). Any other spelling of the same bytes (padding, `+` or `/`,
+stray characters, other values of the last character's unused bits) is refused as a forgery, so that
+anything keyed on the token string sees one token per link."""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +24,7 @@ from postdesk.domain.proposal import Proposal
 from postdesk.errors import InvalidLink
 
 _PREFIX = b"postdesk-link-v1."
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 @dataclass(frozen=True)
@@ -53,7 +60,13 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    """The bytes of `text` if it is their one spelling (what `_b64` writes); ValueError otherwise."""
+    if not _BASE64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise ValueError("not unpadded base64url")
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    if _b64(data) != text:  # the last character's unused bits were set
+        raise ValueError("not the canonical spelling")
+    return data
 
 
 def _signature(key: bytes, payload: str) -> bytes:

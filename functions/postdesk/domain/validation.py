@@ -1,16 +1,23 @@
 """Validation of a proposal as submitted, from the web form, the JSON API or an email.
 
 Every problem is collected, each naming its field, so the proposer can fix them all at once.
-Text containing `<`, `&` or quotes is ordinary text: it is escaped where it is shown, never refused."""
+Text containing `<`, `&` or quotes is ordinary text: it is escaped where it is shown, never refused.
+
+What is refused is what no person types and what would break a page, a mail or the table: control
+characters other than a line break or a tab (NUL, ESC, DEL...: a tab is kept because text pasted from
+an office document or a mail carries them, and it shows as a space everywhere), a lone UTF-16
+surrogate (JSON can spell one; it cannot be stored or mailed), and dates outside a sane window."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from postdesk.domain import counting
-from postdesk.domain.addresses import is_allowed_proposer, is_well_formed
+from postdesk.domain.addresses import is_allowed_proposer, is_well_formed, refused_characters
 from postdesk.domain.kinds import Kind
 from postdesk.domain.proposal import ImageUpload, ProposalDraft
 from postdesk.errors import FieldError, InvalidProposal
@@ -20,6 +27,11 @@ MAX_IMAGE_BYTES = 4 * 1024 * 1024  # below X's 5 MB, and what a request can carr
 MAX_IMAGES_TOTAL_BYTES = 4 * 1024 * 1024  # all images together: keeps a request within Lambda's 6 MB
 MAX_ALT_LENGTH = 1000  # X's limit for alt text
 MAX_REFERENCE_LENGTH = 100
+# The dates a proposal may name: nothing before this century, nothing further ahead than a few years
+# (a year typed wrong, not a plan). Outside them a date is refused, not converted.
+EARLIEST_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_DAYS_AHEAD = 5 * 366
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 IMAGE_TYPES = {"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp"}
 
@@ -45,6 +57,11 @@ MESSAGES: dict[str, str] = {
     "image_too_large": "is larger than {mb} MB",
     "alt_missing": "every image needs an alt text describing it",
     "images_too_heavy": "the images together weigh more than {mb} MB",
+    # Hostile and malformed input (issue 11)
+    "control_characters": "contains control characters ({characters}); only line breaks and tabs are allowed",
+    "broken_characters": "contains a broken character (a lone UTF-16 surrogate), which is not text",
+    "email_characters": "contains characters an email address cannot hold: {characters}",
+    "date_out_of_range": "must be between {earliest} and {latest}",
 }
 
 _TRUE = {"true", "on", "1", "yes", "oui"}
@@ -70,7 +87,30 @@ def field_error(field: str, code: str, **params: object) -> FieldError:
     return FieldError(field, message, code, tuple((k, str(v)) for k, v in params.items()))
 
 
+def _control_characters(text: str) -> list[str]:
+    found = dict.fromkeys(c for c in text if c not in "\n\t" and unicodedata.category(c) == "Cc")
+    return [f"U+{ord(c):04X}" for c in found]
+
+
+def plain_text_errors(field: str, text: str) -> list[FieldError]:
+    """What keeps `text` from being shown, mailed and stored as it is (any text a person writes)."""
+    if _SURROGATE.search(text):
+        return [field_error(field, "broken_characters")]
+    controls = _control_characters(text)
+    if controls:
+        return [field_error(field, "control_characters", characters=", ".join(controls))]
+    return []
+
+
+def normalised_lines(text: str) -> str:
+    """Line breaks as one `\n`, whichever system wrote them."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _text_errors(text: str) -> list[FieldError]:
+    plain = plain_text_errors("text", text)
+    if plain:
+        return plain
     tally = counting.count(text)
     if tally.invalid_characters:
         return [field_error("text", "invalid_characters")]
@@ -85,7 +125,7 @@ def _text_errors(text: str) -> list[FieldError]:
 
 def post_text(value: str | None) -> str:
     """The text of a post as a new version of it (an edit): the same rules as when it was proposed."""
-    text = (value or "").replace("\r\n", "\n").strip()
+    text = normalised_lines(value or "").strip()
     errors = _text_errors(text) if text else [field_error("text", "required")]
     if errors:
         raise InvalidProposal(errors)
@@ -108,6 +148,9 @@ class _Collector:
         if not isinstance(value, str):
             self.add(name, "not_string")
             return None
+        if _SURROGATE.search(value):
+            self.add(name, "broken_characters")
+            return None
         return value
 
     def boolean(self, fields: Mapping[str, object], name: str) -> bool | None:
@@ -121,7 +164,9 @@ class _Collector:
         self.add(name, "not_boolean")
         return None
 
-    def moment(self, fields: Mapping[str, object], name: str, zone: ZoneInfo) -> datetime | None:
+    def moment(
+        self, fields: Mapping[str, object], name: str, zone: ZoneInfo, now: datetime
+    ) -> datetime | None:
         value = self.string(fields, name)
         if value is None:
             return None
@@ -132,7 +177,20 @@ class _Collector:
             return None
         if parsed.tzinfo is None:  # the form's datetime-local: the organisation's time zone
             parsed = parsed.replace(tzinfo=zone)
-        return parsed.astimezone(UTC)
+        latest = now + timedelta(days=MAX_DAYS_AHEAD)
+        try:
+            moment = parsed.astimezone(UTC)
+        except OverflowError:  # year 1 or 9999 with an offset: outside what a datetime holds
+            moment = None
+        if moment is None or not EARLIEST_DATE <= moment <= latest:
+            self.add(
+                name,
+                "date_out_of_range",
+                earliest=EARLIEST_DATE.date().isoformat(),
+                latest=latest.date().isoformat(),
+            )
+            return None
+        return moment
 
 
 def validate_proposal(
@@ -154,7 +212,7 @@ def validate_proposal(
 
     text = check.string(fields, "text", required=True)
     if text is not None:
-        text = text.replace("\r\n", "\n").strip()
+        text = normalised_lines(text).strip()
         check.errors += _text_errors(text)
 
     kind: Kind | None = None
@@ -168,7 +226,10 @@ def validate_proposal(
     email = check.string(fields, "proposer_email", required=True)
     if email is not None:
         email = email.strip()
-        if not is_well_formed(email):
+        refused = refused_characters(email) if "@" in email else []  # no @: not even meant as one
+        if refused:
+            check.add("proposer_email", "email_characters", characters=" ".join(refused))
+        elif not is_well_formed(email):
             check.add("proposer_email", "bad_email")
         elif not is_allowed_proposer(email, list(allowed_domains), list(allowed_addresses)):
             check.add(
@@ -177,8 +238,8 @@ def validate_proposal(
 
     judicial_risk = check.boolean(fields, "judicial_risk") or False
     urgent = check.boolean(fields, "urgent") or False
-    not_before = check.moment(fields, "not_before", zone)
-    expires_at = check.moment(fields, "expires_at", zone)
+    not_before = check.moment(fields, "not_before", zone, now)
+    expires_at = check.moment(fields, "expires_at", zone, now)
     if expires_at is not None and expires_at <= now:
         check.add("expires_at", "past")
     if not_before is not None and expires_at is not None and not_before >= expires_at:
@@ -188,6 +249,8 @@ def validate_proposal(
     reference = reference.strip() if reference else None
     if reference is not None and len(reference) > MAX_REFERENCE_LENGTH:
         check.add("prosecutor_reference", "too_long", max=MAX_REFERENCE_LENGTH)
+    elif reference is not None:
+        check.errors += plain_text_errors("prosecutor_reference", reference)
     agreement = check.boolean(fields, "prosecutor_agreement")
     if kind is Kind.WITNESS_APPEAL:
         if agreement is False or (explicit_prosecutor_agreement and not agreement):
@@ -230,5 +293,7 @@ def _check_images(check: _Collector, images: Sequence[ImageUpload]) -> None:
             check.add(image.alt_field, "alt_missing")
         elif len(image.alt) > MAX_ALT_LENGTH:
             check.add(image.alt_field, "too_long", max=MAX_ALT_LENGTH)
+        else:
+            check.errors += plain_text_errors(image.alt_field, normalised_lines(image.alt))
     if total > MAX_IMAGES_TOTAL_BYTES:
         check.add("images", "images_too_heavy", mb=MAX_IMAGES_TOTAL_BYTES // (1024 * 1024))

@@ -215,6 +215,13 @@ def _with_alt_texts(
 
 def read_message(raw: bytes) -> ReadMail:
     """The proposal a raw message holds, with the problems that keep it from being one."""
+    try:
+        return _read(raw)
+    except RecursionError:  # parts nested deeper than the parser can recurse (a thousand levels)
+        return ReadMail(subject="", text="", kind=None, images=(), problems=(MailProblem.of("malformed"),))
+
+
+def _read(raw: bytes) -> ReadMail:
     message = parse(raw)
     subject = header_text(message, "Subject")
     forwarded_subject = is_forward(subject)

@@ -1,16 +1,26 @@
 """The part of SES's receiving event (`"eventSource": "aws:ses"`) that postdesk acts on.
 
 SES sends the envelope, the headers and the receipt's verdicts; the message itself is in the bucket
-the receipt rule's S3 action wrote it to, under the rule's prefix and the message id."""
+the receipt rule's S3 action wrote it to, under the rule's prefix and the message id.
+
+The From address is read here from the message's own From header, strictly: mail programs and DMARC
+read `director@example.org <evil@other.test>` as evil@other.test while a lenient parser finds
+director@example.org in it, so a From header the parser had to repair (any defect but a period in a
+display name, `J. Dupont <j.dupont@example.org>`, which RFC 5322 still reads), or holding other than
+one address, or given twice, is a problem the mail is refused for. Nothing here raises on a record
+SES could send, however odd its contents: what is not SES's receiving event is NotAnSesEvent."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from email import errors, policy
 from email.utils import getaddresses
 from typing import Any
 
 VERDICT_NAMES = ("spam", "virus", "spf", "dkim", "dmarc")
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,7 @@ class ReceivedMail:
     recipients: tuple[str, ...]  # the envelope recipients the receipt rule matched
     headers: tuple[tuple[str, str], ...] = ()
     verdicts: Verdicts = field(default_factory=Verdicts)
+    from_problem: str = ""  # why the From header is not one well-formed address ("" when it is)
 
     def header(self, name: str) -> list[str]:
         wanted = name.lower()
@@ -54,8 +65,41 @@ def _strings(value: object) -> list[str]:
     return []
 
 
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _addresses(values: list[str]) -> tuple[str, ...]:
-    return tuple(address for _, address in getaddresses(values) if address)
+    try:
+        return tuple(address for _, address in getaddresses(values) if address)
+    except Exception:  # getaddresses has raised on crafted headers: list none, as for a missing one
+        return ()
+
+
+def _tolerated(defect: errors.MessageDefect) -> bool:
+    """A period in a display name (`J. Dupont`): obsolete syntax that every reader reads alike."""
+    return isinstance(defect, errors.ObsoleteHeaderDefect) and "period in 'phrase'" in str(defect)
+
+
+def from_header(values: Sequence[str]) -> tuple[tuple[str, ...], str]:
+    """The addresses of the From header(s) `values`, and the problem that keeps them from being one
+    sender ("" when there is none)."""
+    if not values:
+        return (), "no From header"
+    if len(values) > 1:
+        return _addresses(list(values)), f"{len(values)} From headers"
+    try:
+        unfolded = _FOLD.sub("", values[0])  # RFC 5322 unfolding, whether or not SES unfolded it
+        parsed = policy.default.header_factory("From", unfolded)
+        defects = [defect for defect in parsed.defects if not _tolerated(defect)]
+        addresses = tuple(address.addr_spec for address in parsed.addresses)
+    except Exception:  # the header parser has raised on crafted headers: that is a malformed From
+        return (), "a From header that cannot be parsed"
+    if defects:
+        return addresses, f"a malformed From header ({defects[0]})"
+    if len(addresses) != 1:
+        return addresses, f"{len(addresses)} addresses in From, not one"
+    return addresses, ""
 
 
 def _status(receipt: Mapping[str, Any], name: str) -> str:
@@ -72,25 +116,32 @@ def received_mails(event: Mapping[str, Any]) -> list[ReceivedMail]:
 
 
 def received_mail(record: Mapping[str, Any]) -> ReceivedMail:
-    ses = record.get("ses") if isinstance(record, Mapping) else None
+    record = _mapping(record)
+    ses = record.get("ses")
     if record.get("eventSource") != "aws:ses" or not isinstance(ses, Mapping):
         raise NotAnSesEvent("a record that is not from SES (eventSource aws:ses)")
-    mail = ses.get("mail") or {}
-    receipt = ses.get("receipt") or {}
-    message_id = str(mail.get("messageId") or "")
-    if not message_id or "/" in message_id:
+    mail = _mapping(ses.get("mail"))
+    receipt = _mapping(ses.get("receipt"))
+    message_id = mail.get("messageId")
+    if not isinstance(message_id, str) or not message_id or "/" in message_id:
         raise NotAnSesEvent("an SES record without a usable messageId")
-    common = mail.get("commonHeaders") or {}
+    common = _mapping(mail.get("commonHeaders"))
+    listed = mail.get("headers")
     headers = tuple(
         (str(header.get("name", "")), str(header.get("value", "")))
-        for header in mail.get("headers") or []
+        for header in (listed if isinstance(listed, list) else [])
         if isinstance(header, Mapping)
     )
+    # The message's own From header; SES's copy only when the headers were cut short before it.
+    from_values = [value for name, value in headers if name.lower() == "from"]
+    if not from_values and _strings(common.get("from")):
+        from_values = [", ".join(_strings(common.get("from")))]
+    from_addresses, from_problem = from_header(from_values)
     subject = common.get("subject")
     return ReceivedMail(
         message_id=message_id,
         envelope_sender=str(mail.get("source") or "").strip("<>"),
-        from_addresses=_addresses(_strings(common.get("from"))),
+        from_addresses=from_addresses,
         subject=str(subject) if subject is not None else "",
         header_recipients=tuple(
             dict.fromkeys(
@@ -101,4 +152,5 @@ def received_mail(record: Mapping[str, Any]) -> ReceivedMail:
         recipients=tuple(_strings(receipt.get("recipients"))),
         headers=headers,
         verdicts=Verdicts(**{name: _status(receipt, name) for name in VERDICT_NAMES}),
+        from_problem=from_problem,
     )

@@ -23,7 +23,7 @@ from postdesk.domain.review_rules import (
     check_open,
 )
 from postdesk.domain.states import Status
-from postdesk.domain.validation import field_error, post_text
+from postdesk.domain.validation import field_error, normalised_lines, plain_text_errors, post_text
 from postdesk.errors import Conflict, InvalidLink, InvalidProposal, LinkAlreadyUsed, PostdeskError
 from postdesk.mail import compose, outbox
 from postdesk.observability import logger, metrics
@@ -166,11 +166,13 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
 
 
 def _comment(value: str | None, field: str) -> str:
-    comment = (value or "").strip()
+    comment = normalised_lines(value or "").strip()
     if not comment:
         raise InvalidProposal([field_error(field, "required")])
     if len(comment) > MAX_COMMENT:
         raise InvalidProposal([field_error(field, "too_long", max=MAX_COMMENT)])
+    if problems := plain_text_errors(field, comment):
+        raise InvalidProposal(problems)
     return comment
 
 
