@@ -160,7 +160,9 @@ def test_the_form_says_what_is_wrong_in_french_and_keeps_nothing(stack: Stack) -
     assert answer.status == 422
     page = answer.body
     assert 'id="err-text"' in page and "caractères de contrôle (U+001B)" in page
-    assert 'id="err-proposer_email"' in page and "ne peut pas contenir ces caractères\u00a0: а (U+0430)" in page
+    assert (
+        'id="err-proposer_email"' in page and "ne peut pas contenir ces caractères\u00a0: а (U+0430)" in page
+    )
     assert 'id="err-not_before"' in page and "doit être comprise entre le 2000-01-01" in page
     _nothing_kept(stack)
 
