@@ -14,6 +14,7 @@ FUNCTIONS_DIR = ROOT / "functions"
 TEMPLATE = ROOT / "template.yaml"
 FUNCTION_TYPE = "AWS::Serverless::Function"
 REGION = "eu-west-1"
+STACK_NAME = "postdesk"  # what `!Ref AWS::StackName` stands for here
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ def _resolve(value: Any, template: dict[str, Any]) -> str:
     """A plausible literal for an environment value: parameters take their default, resources a name."""
     if isinstance(value, dict) and len(value) == 1:
         (key, argument), *_ = value.items()
+        if key == "Ref" and argument == "AWS::StackName":
+            return STACK_NAME
         if key == "Ref":
             parameter = template.get("Parameters", {}).get(argument)
             if parameter is not None:

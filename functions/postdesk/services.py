@@ -49,7 +49,7 @@ def get_services() -> Services:
     return Services(
         settings=settings,
         store=ProposalStore(settings.table_name, region),
-        mailer=SesMailer(settings.sender_address),
+        mailer=SesMailer(settings.sender_address, configuration_set=settings.mail_configuration_set),
         media=MediaStore(settings.media_bucket),
         signing_keys=lambda: load_signing_keys(settings.signing_keys_secret),
         publish_now=publish_now_hook(settings),
