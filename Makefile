@@ -72,8 +72,12 @@ infrastructure: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.insta
 e2e: $(VENV)/.installed
 	$(PY) -m pytest tests/e2e -q
 
+# The integration tests record every AWS call per function (.aws-calls/); the least-privilege test
+# then compares them with each function's policy.
 test: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed lint
-	$(PY) -m pytest tests -q -n 2 --dist loadfile
+	rm -rf .aws-calls
+	$(PY) -m pytest tests -q -n 2 --dist loadfile -m "not least_privilege"
+	$(PY) -m pytest tests/least_privilege -q -m least_privilege
 
 bench: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m benchmarks
