@@ -19,9 +19,9 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from postdesk.services import get_services, reset_services
-from tests.integration.aws_calls import _session_recorder, aws_calls  # noqa: F401 - fixtures
 from postdesk_tools.local_stack.outbox import SentMail, parse_raw_message
 from postdesk_tools.local_stack.template_resources import LocalNames, create_resources, load_template
+from tests.integration.aws_calls import _session_recorder, aws_calls  # noqa: F401 - fixtures
 
 EVENTS = Path(__file__).parent.parent / "events"
 REGION = "eu-west-1"
