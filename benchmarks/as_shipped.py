@@ -74,6 +74,8 @@ def _transitive_pins() -> list[str]:
     """Every distribution the runtime requirements pull in, at the version installed for the tests."""
     from importlib.metadata import distribution
 
+    from packaging.requirements import Requirement
+
     seen: dict[str, str] = {}
     pending = [
         line.split("==")[0].split("[")[0]
@@ -88,18 +90,9 @@ def _transitive_pins() -> list[str]:
         found = distribution(name)
         seen[key] = f"{found.metadata['Name']}=={found.version}"
         for requirement in found.requires or []:
-            if "extra ==" in requirement:
-                continue
-            pending.append(
-                requirement.split(";")[0]
-                .split("[")[0]
-                .split("<")[0]
-                .split(">")[0]
-                .split("=")[0]
-                .split("!")[0]
-                .split("~")[0]
-                .strip()
-            )
+            parsed = Requirement(requirement)
+            if parsed.marker is None or parsed.marker.evaluate({"extra": ""}):
+                pending.append(parsed.name)
     return sorted(seen.values())
 
 

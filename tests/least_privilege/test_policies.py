@@ -43,6 +43,7 @@ PHYSICAL_NAMES = {
     "/postdesk-test/public-base-url": f"/{PSEUDO['AWS::StackName']}/public-base-url",
     "/postdesk-local/public-base-url": f"/{PSEUDO['AWS::StackName']}/public-base-url",
     "postdesk-test/x-credentials": "postdesk-test/x-credentials",
+    "postdesk-PublishFunction-abc": "PublishFunction",  # <stack>-<logical id>-<suffix>, as CloudFormation names it
 }
 # Granted though no call names it, each for a reason: (function or "*", action, resource pattern).
 UNCALLED_GRANTS = {
