@@ -12,14 +12,23 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+# checkov has heavy dependencies that conflict with the project's: a virtual environment of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_VERSION := 3.3.30
+# SAM's Python builder runs `python3.12` from PATH: the interpreter found above comes first.
+SAM_ENV := PATH="$(dir $(PYTHON_BOOT)):$$PATH" SAM_CLI_TELEMETRY=0
+BUILD_DIR := .aws-sam/build
+STAGE ?= staging
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null)
 
-.PHONY: help run test lint unit integration infrastructure e2e bench requirements clean build
+.PHONY: help run test lint unit integration infrastructure e2e bench requirements clean build deploy checkov
 
 help:
 	@echo "make run    - the whole stack on this machine (http://127.0.0.1:8080)"
 	@echo "make test   - lint, types and the four test layers"
 	@echo "make bench  - cold-start, round-trip and package-size figures"
+	@echo "make build  - sam build, then compile every module to Python 3.12 bytecode"
+	@echo "make deploy - build, then sam deploy with infra/samconfig.toml (STAGE=staging|production, GUIDED=1)"
 
 $(VENV)/.installed: pyproject.toml functions/requirements.txt
 	@test -n "$(PYTHON_BOOT)" || { echo "no python3 found"; exit 1; }
@@ -32,6 +41,12 @@ $(SAM_VENV)/.installed:
 	$(PYTHON_BOOT) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli
+	@touch $@
+
+$(CHECKOV_VENV)/.installed:
+	$(PYTHON_BOOT) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	@touch $@
 
 run: $(VENV)/.installed
@@ -51,20 +66,35 @@ unit: $(VENV)/.installed
 integration: $(VENV)/.installed
 	$(PY) -m pytest tests/integration -q
 
-infrastructure: $(VENV)/.installed $(SAM_VENV)/.installed
+infrastructure: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
 	$(PY) -m pytest tests/infrastructure -q
 
 e2e: $(VENV)/.installed
 	$(PY) -m pytest tests/e2e -q
 
-test: $(VENV)/.installed $(SAM_VENV)/.installed lint
-	$(PY) -m pytest tests -q -n 2 --dist loadfile
+# The integration tests record every AWS call per function (.aws-calls/); the least-privilege test
+# then compares them with each function's policy.
+test: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed lint
+	rm -rf .aws-calls
+	$(PY) -m pytest tests -q -n 2 --dist loadfile -m "not least_privilege"
+	$(PY) -m pytest tests/least_privilege -q -m least_privilege
 
 bench: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m benchmarks
 
+# A bare `sam build` (or `sam deploy`/`sam sync` without this) ships no bytecode: every cold start
+# would compile every module it imports.
 build: $(SAM_VENV)/.installed
-	$(SAM) build --template-file template.yaml
+	$(SAM_ENV) $(SAM) build --template-file template.yaml --build-dir $(BUILD_DIR)
+	$(PYTHON_BOOT) infra/postdesk_tools/bytecode.py $(BUILD_DIR)
+
+deploy: build
+	$(SAM_ENV) $(SAM) deploy --config-file infra/samconfig.toml --config-env $(STAGE) \
+		--template-file $(BUILD_DIR)/template.yaml $(if $(GUIDED),--guided)
+
+# checkov on the SAM-translated template (offline), with infra/checkov.yaml's reasoned skips.
+checkov: $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed
+	$(PY) -m pytest tests/infrastructure/test_checkov.py -q
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .local .pytest_cache .mypy_cache .ruff_cache

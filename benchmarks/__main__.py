@@ -10,13 +10,17 @@ import time
 import traceback
 from collections.abc import Callable
 
-from benchmarks import cold_start, local_readiness, morning_run, package_size, round_trips
+from benchmarks import as_shipped, cold_start, local_readiness, morning_run, package_size, round_trips
 from benchmarks.report import MeasurementFailed, Section, heading
 
 SECTIONS: tuple[tuple[str, Callable[[Section], None]], ...] = (
     (
         "Cold start: handler import time / the stack's floor (budget 1.2x; tweepy only where it posts)",
         cold_start.measure,
+    ),
+    (
+        "Cold start as Lambda runs it: the built package (twin), read-only, no .pyc written (budget 1.1x)",
+        as_shipped.measure,
     ),
     ("DynamoDB round trips per operation (API handler on moto)", round_trips.measure),
     ("The morning run's reads: 10 vs 10,000 stored proposals (must be equal; no Scan)", morning_run.measure),

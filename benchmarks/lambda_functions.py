@@ -14,6 +14,14 @@ FUNCTIONS_DIR = ROOT / "functions"
 TEMPLATE = ROOT / "template.yaml"
 FUNCTION_TYPE = "AWS::Serverless::Function"
 REGION = "eu-west-1"
+STACK_NAME = "postdesk"  # what `!Ref AWS::StackName` stands for here
+# What a guided deploy asks for (no default in the template), as the bench answers it.
+GUIDED_ANSWERS = {
+    "Approvers": "director@example.org,deputy1@example.org,deputy2@example.org",
+    "AllowedProposerDomains": "example.org",
+    "SenderAddress": "postdesk@example.org",
+    "AlertEmail": "operator@example.org",
+}
 
 
 @dataclass(frozen=True)
@@ -31,8 +39,12 @@ def _resolve(value: Any, template: dict[str, Any]) -> str:
     """A plausible literal for an environment value: parameters take their default, resources a name."""
     if isinstance(value, dict) and len(value) == 1:
         (key, argument), *_ = value.items()
+        if key == "Ref" and argument == "AWS::StackName":
+            return STACK_NAME
         if key == "Ref":
             parameter = template.get("Parameters", {}).get(argument)
+            if argument in GUIDED_ANSWERS:
+                return GUIDED_ANSWERS[argument]
             if parameter is not None:
                 default = parameter.get("Default", "")
                 return str(default) if default != "" else f"bench-{argument.lower()}"

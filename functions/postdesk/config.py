@@ -17,6 +17,7 @@ from postdesk.domain.schedule import BadSchedule, Schedule
 from postdesk.errors import ConfigurationError
 
 _CHANNELS = ("x", "local", "none")
+PUBLIC_BASE_URL_CACHE_SECONDS = 3600  # the API's URL changes only with a new stack
 
 
 def _split(value: str) -> list[str]:
@@ -32,7 +33,9 @@ class Settings:
     media_bucket: str
     signing_keys_secret: str
     sender_address: str
-    public_base_url: str
+    # The links' base URL as configured (a custom domain, the local gateway); empty: read from the SSM
+    # parameter named below, which the deployed stack writes with its API's URL (see public_base_url).
+    configured_public_base_url: str
     approvers: list[str] = field(default_factory=list)
     allowed_proposer_domains: list[str] = field(default_factory=list)
     allowed_proposer_addresses: list[str] = field(default_factory=list)
@@ -55,9 +58,15 @@ class Settings:
     # will publish a post.
     publish_schedule: str = "cron(0 8 * * ? *)"
     digest_schedule: str = "cron(30 7 * * ? *)"
+    public_base_url_parameter: str = ""
+    # The SES configuration set every mail is sent with: its bounces and complaints reach the operator.
+    mail_configuration_set: str = ""
+    # How long a proposal and its personal data are kept after it ends, and the audit log (days).
+    proposal_retention_days: int = 365
+    audit_retention_days: int = 3653
 
     def __post_init__(self) -> None:
-        self.public_base_url = self.public_base_url.rstrip("/")
+        self.configured_public_base_url = self.configured_public_base_url.rstrip("/")
         self.approvers = [canonical_address(address) for address in self.approvers]
         self.allowed_proposer_addresses = [canonical_address(a) for a in self.allowed_proposer_addresses]
         self.allowed_proposer_domains = [
@@ -81,6 +90,29 @@ class Settings:
     @property
     def morning_runs(self) -> Schedule:
         return Schedule.parse(self.publish_schedule, self.time_zone)
+
+    @property
+    def public_base_url(self) -> str:
+        """Read on first use, not at cold start: only what builds a link pays the SSM call, and
+        Powertools' cache keeps it for the life of the process."""
+        if self.configured_public_base_url:
+            return self.configured_public_base_url
+        if not self.public_base_url_parameter:
+            raise ConfigurationError(
+                "postdesk is misconfigured: PUBLIC_BASE_URL or PUBLIC_BASE_URL_PARAMETER is needed"
+            )
+        from aws_lambda_powertools.utilities import parameters
+
+        try:
+            value = parameters.get_parameter(
+                self.public_base_url_parameter, max_age=PUBLIC_BASE_URL_CACHE_SECONDS
+            )
+        except parameters.exceptions.GetParameterError as error:
+            raise ConfigurationError(
+                f"postdesk is misconfigured: the SSM parameter {self.public_base_url_parameter} "
+                f"(PUBLIC_BASE_URL_PARAMETER) cannot be read: {error}"
+            ) from error
+        return str(value).rstrip("/")
 
     def quorum_for(self, kind: Kind, judicial_risk: bool) -> int:
         base = self.quorum.get(kind, 1)
@@ -110,7 +142,11 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
             media_bucket=env.get("MEDIA_BUCKET", ""),
             signing_keys_secret=env.get("SIGNING_KEYS_SECRET", ""),
             sender_address=env.get("SENDER_ADDRESS", ""),
-            public_base_url=env.get("PUBLIC_BASE_URL", ""),
+            configured_public_base_url=env.get("PUBLIC_BASE_URL", ""),
+            public_base_url_parameter=env.get("PUBLIC_BASE_URL_PARAMETER", ""),
+            mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", ""),
+            proposal_retention_days=int(env.get("PROPOSAL_RETENTION_DAYS", "365")),
+            audit_retention_days=int(env.get("AUDIT_RETENTION_DAYS", "3653")),
             approvers=_split(env.get("APPROVERS", "")),
             allowed_proposer_domains=_split(env.get("ALLOWED_PROPOSER_DOMAINS", "")),
             allowed_proposer_addresses=_split(env.get("ALLOWED_PROPOSER_ADDRESSES", "")),

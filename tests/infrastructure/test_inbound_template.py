@@ -103,7 +103,12 @@ def test_the_function_reads_raw_mail_only_writes_images_only_and_never_queries_o
     assert actions["s3:PutObject"] == {"Fn::Sub": "${MediaBucket.Arn}/proposals/*"}
     assert "dynamodb:Scan" not in actions and "dynamodb:Query" not in actions
     assert actions["dynamodb:PutItem"] == {"Fn::GetAtt": ["ProposalsTable", "Arn"]}
+    # Listing, only under the raw mail's prefix, is what makes S3 say NoSuchKey rather than AccessDenied
+    assert actions["s3:ListBucket"] == {"Fn::GetAtt": ["MediaBucket", "Arn"]}
+    (listing,) = [s for s in statements if s["Action"] == "s3:ListBucket"]
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": "inbound-mail/*"}}
     assert set(actions) <= {
+        "s3:ListBucket",
         "s3:GetObject",
         "s3:PutObject",
         "s3:PutObjectTagging",
@@ -112,7 +117,6 @@ def test_the_function_reads_raw_mail_only_writes_images_only_and_never_queries_o
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
         "dynamodb:ConditionCheckItem",
-        "dynamodb:DescribeTable",
         "ses:SendRawEmail",
     }
 

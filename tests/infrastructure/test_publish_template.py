@@ -60,7 +60,11 @@ def test_the_run_queries_the_due_index_and_never_scans() -> None:
 
 
 def test_the_x_credentials_are_readable_only_when_a_secret_is_named() -> None:
-    conditional = [p for p in PUBLISH["Policies"] if isinstance(p, dict) and "Fn::If" in p]
+    conditional = [
+        p
+        for p in PUBLISH["Policies"]
+        if isinstance(p, dict) and p.get("Fn::If", [""])[0] == "HasXCredentials"
+    ]
     assert len(conditional) == 1
     condition, policy, otherwise = conditional[0]["Fn::If"]
     assert condition == "HasXCredentials"

@@ -25,6 +25,7 @@ from postdesk_tools.local_stack.template_resources import (
     load_template,
     table_create_kwargs,
 )
+from tests.template_values import STACK_NAME, Deployment
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
@@ -250,30 +251,59 @@ def test_every_function_runs_python_3_12_on_arm64_with_tracing() -> None:
 
 
 def test_the_default_parameters_give_settings_the_code_accepts() -> None:
-    # Given the environment a deployment with default parameters gives every function
-    required = {"PublicBaseUrl": "https://postdesk.example.org/prod", "SenderAddress": "postdesk@example.org"}
-    parameters = {
-        name: str(declared.get("Default", required.get(name, "")))
-        for name, declared in TEMPLATE["Parameters"].items()
-    }
-
-    def resolve(value: Any) -> str:
-        if isinstance(value, dict) and "Ref" in value:
-            return parameters.get(value["Ref"], value["Ref"])
-        return str(value)
+    # Given the environment a deployment gives every function, with the answers a guided deploy asks
+    # for (people and addresses have no default) and the default of every other parameter
+    deployment = Deployment(TEMPLATE)
 
     for logical_id, properties in FUNCTIONS.items():
-        environment = {name: resolve(value) for name, value in _variables(properties).items()}
+        environment = {name: str(value) for name, value in deployment.resolve(_variables(properties)).items()}
 
         # When the code parses its settings from it
         settings = settings_from_environment(environment)
 
-        # Then every setting is there, and the default quorum is reachable by the default approvers
+        # Then every setting is there, and the default quorum is reachable by the approvers
         assert settings.table_name == "ProposalsTable", logical_id
         assert settings.signing_keys_secret == "SigningKeysSecret", logical_id
         assert settings.media_bucket == "MediaBucket", logical_id
         assert settings.channel == "x", logical_id
         assert len(settings.approvers) == 3, logical_id
+        # And without a custom domain, links are built from the URL the stack writes to SSM
+        assert settings.configured_public_base_url == "", logical_id
+        assert settings.public_base_url_parameter == f"/{STACK_NAME}/public-base-url", logical_id
+        assert settings.mail_configuration_set == "MailConfigurationSet", logical_id
+        assert settings.proposal_retention_days == 365, logical_id
+        assert settings.audit_retention_days == 3653, logical_id
+
+
+def test_with_a_custom_domain_links_use_it_and_nothing_reads_ssm() -> None:
+    # Given a deployment behind a custom domain with a base path
+    deployment = Deployment(
+        TEMPLATE,
+        {
+            "CustomDomainName": "postdesk.police.example",
+            "CustomDomainCertificateArn": "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
+            "CustomDomainBasePath": "desk",
+        },
+    )
+    environment = deployment.resolve(GLOBAL_VARIABLES)
+
+    # Then the functions are given the URL, the stack writes no parameter and grants no SSM read
+    assert environment["PUBLIC_BASE_URL"] == "https://postdesk.police.example/desk"
+    assert environment["PUBLIC_BASE_URL_PARAMETER"] == ""
+    assert not deployment.exists("PublicBaseUrlParameter")
+    assert deployment.exists("ApiCustomDomain") and deployment.exists("ApiCustomDomainMapping")
+    for logical_id, properties in FUNCTIONS.items():
+        policies = json.dumps(deployment.resolve(properties.get("Policies", [])))
+        assert "ssm:" not in policies, logical_id
+
+
+def test_a_deployed_stack_has_no_example_people_or_domains_by_default() -> None:
+    # A guided deploy must ask for them; the local stack keeps its own defaults (environment.py).
+    for name in ("Approvers", "AllowedProposerDomains", "SenderAddress", "AlertEmail"):
+        assert "Default" not in TEMPLATE["Parameters"][name], name
+    assert "example.org" not in json.dumps(
+        {name: declared.get("Default") for name, declared in TEMPLATE["Parameters"].items()}
+    )
 
 
 _KEY_LIKE = re.compile(r"[A-Za-z0-9+/=_-]{24,}")

@@ -21,11 +21,14 @@ from moto import mock_aws
 from postdesk.handlers.wiring import get_services, reset_services
 from postdesk_tools.local_stack.outbox import SentMail, parse_raw_message
 from postdesk_tools.local_stack.template_resources import LocalNames, create_resources, load_template
+from tests.integration.aws_calls import _session_recorder, aws_calls  # noqa: F401 - fixtures
 
 EVENTS = Path(__file__).parent.parent / "events"
 REGION = "eu-west-1"
 BASE_URL = "https://postdesk.example.org"
 SENDER = "postdesk@example.org"
+BASE_URL_PARAMETER = "/postdesk-test/public-base-url"
+MAIL_CONFIGURATION_SET = "postdesk-test-mail"
 APPROVERS = ["director@example.org", "deputy1@example.org", "deputy2@example.org"]
 
 
@@ -176,7 +179,10 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         "MEDIA_BUCKET": "postdesk-test-media",
         "SIGNING_KEYS_SECRET": "postdesk-test-signing-keys",
         "SENDER_ADDRESS": SENDER,
-        "PUBLIC_BASE_URL": BASE_URL,
+        # As a stack deployed without a custom domain: the links' base URL is read from SSM, and every
+        # mail is sent with the stack's configuration set.
+        "PUBLIC_BASE_URL_PARAMETER": BASE_URL_PARAMETER,
+        "MAIL_CONFIGURATION_SET": MAIL_CONFIGURATION_SET,
         "APPROVERS": ",".join(APPROVERS),
         "ALLOWED_PROPOSER_DOMAINS": "example.org",
         "TIME_ZONE": "Europe/Paris",
@@ -187,6 +193,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     for key, value in environment.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("PUBLIC_BASE_URL", raising=False)
     with mock_aws():
         create_resources(
             load_template(),
@@ -199,7 +206,12 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             s3=boto3.client("s3", region_name=REGION),
             secretsmanager=boto3.client("secretsmanager", region_name=REGION),
         )
-        boto3.client("ses", region_name=REGION).verify_email_identity(EmailAddress=SENDER)
+        ses = boto3.client("ses", region_name=REGION)
+        ses.verify_email_identity(EmailAddress=SENDER)
+        ses.create_configuration_set(ConfigurationSet={"Name": MAIL_CONFIGURATION_SET})
+        boto3.client("ssm", region_name=REGION).put_parameter(
+            Name=BASE_URL_PARAMETER, Value=BASE_URL, Type="String"
+        )
         reset_services()
         parameters.clear_caches()
         stack = Stack()

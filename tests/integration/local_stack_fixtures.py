@@ -59,7 +59,7 @@ def _clear_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Variables the stack would take as overrides are cleared, so that a test gets the stack's defaults
     whatever the shell running the tests has set."""
     for name in [
-        *handler_environment(aws_endpoint="", public_base_url="", state_dir=tmp_path),
+        *handler_environment(aws_endpoint="", state_dir=tmp_path),
         "AWS_PROFILE",
     ]:
         monkeypatch.delenv(name, raising=False)

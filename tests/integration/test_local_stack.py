@@ -256,17 +256,23 @@ def test_the_console_lists_its_pages_and_takes_new_ones(local_stack: LocalStack)
 
 
 def test_the_handlers_environment_points_at_the_local_stack(start_local_stack: StartStack) -> None:
+    from aws_lambda_powertools.utilities import parameters
+
+    from postdesk.config import settings_from_environment
+
     stack = start_local_stack()
 
     assert os.environ["AWS_ENDPOINT_URL"] == stack.aws.endpoint
-    assert os.environ["PUBLIC_BASE_URL"] == stack.url
+    # The links' base URL is read from SSM, as a deployed stack without a custom domain reads it
+    parameters.clear_caches()
+    assert settings_from_environment().public_base_url == stack.url
     assert os.environ["CHANNEL"] == "local"
     assert os.environ["APPROVERS"] == "director@example.org,deputy1@example.org,deputy2@example.org"
     assert os.environ["LOCAL_TIMELINE_PATH"].startswith(str(stack.state_dir.resolve()))
 
     stack.stop()
 
-    assert "PUBLIC_BASE_URL" not in os.environ
+    assert "PUBLIC_BASE_URL_PARAMETER" not in os.environ
 
 
 def test_the_state_survives_a_restart(start_local_stack: StartStack, tmp_path: Path) -> None:

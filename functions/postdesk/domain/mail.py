@@ -11,3 +11,4 @@ class Mail:
     subject: str
     text: str
     html: str
+    proposal_id: str = ""  # tagged on the send, so that a bounce finds the proposal's audit log

@@ -50,7 +50,7 @@ def get_services() -> Services:
     return Services(
         settings=settings,
         store=ProposalStore(settings.table_name, region),
-        mailer=SesMailer(settings.sender_address),
+        mailer=SesMailer(settings.sender_address, configuration_set=settings.mail_configuration_set),
         media=MediaStore(settings.media_bucket, client=s3),
         raw_mail=RawMailStore(settings.media_bucket, settings.inbound_mail_prefix, client=s3),
         signing_keys=lambda: load_signing_keys(settings.signing_keys_secret),

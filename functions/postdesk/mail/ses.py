@@ -7,7 +7,7 @@ from email.header import Header
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, make_msgid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -19,10 +19,16 @@ if TYPE_CHECKING:
     from postdesk.domain.mail import Mail
 
 
+PROPOSAL_TAG = "proposal"
+
+
 class SesMailer:
-    def __init__(self, sender: str, client: SESClient | None = None) -> None:
+    def __init__(self, sender: str, client: SESClient | None = None, configuration_set: str = "") -> None:
         self._sender = sender
         self._client = client or boto3.client("ses", config=AWS_TIMEOUTS)
+        # With a configuration set, SES reports each bounce, complaint and reject of this mail to the
+        # operator's topic; the proposal's id travels as a message tag to say whose it was.
+        self._configuration_set = configuration_set
 
     def send(self, mail: Mail) -> str:
         # The classic API folds long non-ASCII subjects correctly; email.policy.default drops the space
@@ -35,9 +41,15 @@ class SesMailer:
         message["Message-ID"] = make_msgid(domain=self._sender.rpartition("@")[2] or None)
         message.attach(MIMEText(mail.text, "plain", "utf-8"))
         message.attach(MIMEText(mail.html, "html", "utf-8"))
+        tracking: dict[str, Any] = {}
+        if self._configuration_set:
+            tracking["ConfigurationSetName"] = self._configuration_set
+            if mail.proposal_id:
+                tracking["Tags"] = [{"Name": PROPOSAL_TAG, "Value": mail.proposal_id}]
         answer = self._client.send_raw_email(
             Source=self._sender,
             Destinations=list(mail.to),
             RawMessage={"Data": message.as_bytes()},
+            **tracking,
         )
         return answer["MessageId"]

@@ -168,7 +168,13 @@ def owed_items(mails: Sequence[Mail], proposal_id: str, now: datetime) -> list[O
 
 def mail_of(item: OutboxItem) -> Mail:
     recipients = tuple(str(address) for address in item.to)
-    return Mail(to=recipients, subject=item.subject, text=item.text, html=item.html)
+    return Mail(
+        to=recipients,
+        subject=item.subject,
+        text=item.text,
+        html=item.html,
+        proposal_id=item.proposal_id or "",
+    )
 
 
 def due_key(approved_at: datetime, not_before: datetime | None, proposal_id: str) -> str:

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_ses import SESClient
+    from mypy_boto3_ssm import SSMClient
 
 log = logging.getLogger("local_stack.aws")
 
@@ -176,6 +177,13 @@ class LocalAws:
             create_resources(template, names, dynamodb=dynamodb, s3=s3, secretsmanager=secretsmanager)
         verify_sender(self.client("ses"), sender)
         return not present
+
+    def publish_base_url(self, parameter: str, url: str) -> None:
+        """Write the gateway's address where the handlers read the links' base URL, as the deployed
+        stack writes its API's URL (the address changes with the port, so at every start)."""
+        if parameter:
+            ssm: SSMClient = self.client("ssm")
+            ssm.put_parameter(Name=parameter, Value=url, Type="String", Overwrite=True)
 
 
 def _code(error: ClientError) -> str:

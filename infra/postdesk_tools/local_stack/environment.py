@@ -26,11 +26,15 @@ DEFAULT_MEDIA_BUCKET = "postdesk-media"
 DEFAULT_SIGNING_KEYS_SECRET = "postdesk/signing-keys"  # noqa: S105 - a secret's name
 DEFAULT_SENDER_ADDRESS = "postdesk@example.org"
 DEFAULT_APPROVERS = "director@example.org,deputy1@example.org,deputy2@example.org"
+# As in a deployed stack without a custom domain, the handlers read the links' base URL from SSM (the
+# local moto's), which the local stack writes with its gateway's address at each start.
+PUBLIC_BASE_URL_PARAMETER = "/postdesk-local/public-base-url"
 LOCAL_TIMELINE_FILE = "timeline.jsonl"
 
 
-def handler_environment(*, aws_endpoint: str, public_base_url: str, state_dir: Path) -> dict[str, str]:
-    """The local stack's defaults for every variable the handlers and boto3 read."""
+def handler_environment(*, aws_endpoint: str, state_dir: Path) -> dict[str, str]:
+    """The local stack's defaults for every variable the handlers and boto3 read; they are its own, never
+    the template's parameter defaults (a deployed stack has none for people and domains)."""
     return {
         "AWS_ENDPOINT_URL": aws_endpoint,
         "AWS_DEFAULT_REGION": REGION,
@@ -38,7 +42,8 @@ def handler_environment(*, aws_endpoint: str, public_base_url: str, state_dir: P
         "MEDIA_BUCKET": DEFAULT_MEDIA_BUCKET,
         "SIGNING_KEYS_SECRET": DEFAULT_SIGNING_KEYS_SECRET,
         "SENDER_ADDRESS": DEFAULT_SENDER_ADDRESS,
-        "PUBLIC_BASE_URL": public_base_url,
+        "PUBLIC_BASE_URL": "",
+        "PUBLIC_BASE_URL_PARAMETER": PUBLIC_BASE_URL_PARAMETER,
         "APPROVERS": DEFAULT_APPROVERS,
         "ALLOWED_PROPOSER_DOMAINS": "example.org",
         "SUBMISSION_ADDRESS": "propositions@example.org",

@@ -27,6 +27,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("local_stack.moto_snapshot")
 
 FORMAT = 1
+# Backends left out of the snapshot: moto 5's SSM backend keeps a lambda (it does not pickle), and the
+# local stack's one parameter, the links' base URL, is written again at every start.
+NOT_KEPT = frozenset({"ssm"})
 
 
 def _runtime() -> dict[str, Any]:
@@ -92,6 +95,7 @@ def take_snapshot(snapshot: Path, covers: int) -> None:
     backends = {
         backend_dict.service_name: {account: dict(regions) for account, regions in backend_dict.items()}
         for backend_dict in in_use
+        if backend_dict.service_name not in NOT_KEPT
     }
     state = {**_runtime(), "covers": covers, "backends": backends}
     data = _pickle(state)

@@ -107,9 +107,7 @@ class LocalStack:
                 host=self.host,
                 port=self.port,
             )
-            defaults = handler_environment(
-                aws_endpoint=endpoint, public_base_url=self.gateway.url, state_dir=self.state_dir
-            )
+            defaults = handler_environment(aws_endpoint=endpoint, state_dir=self.state_dir)
             self._save_environment([*defaults, *DUMMY_CREDENTIALS, *REAL_CREDENTIAL_NAMES])
             self.environment = apply_environment(defaults)
             _forget_cached_settings()
@@ -119,6 +117,7 @@ class LocalStack:
                 signing_keys_secret=self.environment["SIGNING_KEYS_SECRET"],
             )
             self.created_resources = self.aws.provision(template, names, self.environment["SENDER_ADDRESS"])
+            self.aws.publish_base_url(self.environment["PUBLIC_BASE_URL_PARAMETER"], self.gateway.url)
             add_console_pages(
                 self.console,
                 aws_endpoint=endpoint,

@@ -75,8 +75,21 @@ def _properties(template: dict[str, Any], logical_id: str, resource_type: str) -
     resource = template.get("Resources", {}).get(logical_id)
     if resource is None or resource.get("Type") != resource_type:
         raise KeyError(f"the template has no {resource_type} named {logical_id}")
-    properties: dict[str, Any] = resource.get("Properties", {})
+    properties: dict[str, Any] = _parameter_defaults(resource.get("Properties", {}), template)
     return properties
+
+
+def _parameter_defaults(value: Any, template: dict[str, Any]) -> Any:
+    """`!Ref Parameter` -> the parameter's default, where it has one (such as a retention in days); the
+    local stack takes a deployment's default settings."""
+    parameters = template.get("Parameters", {})
+    if isinstance(value, dict):
+        if len(value) == 1 and "Ref" in value and "Default" in parameters.get(value["Ref"], {}):
+            return parameters[value["Ref"]]["Default"]
+        return {key: _parameter_defaults(item, template) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_parameter_defaults(item, template) for item in value]
+    return value
 
 
 def _logical_id_of(template: dict[str, Any], resource_type: str) -> str:
@@ -145,8 +158,8 @@ def table_create_kwargs(template: dict[str, Any], logical_id: str, table_name: s
 
 def binary_media_types(template: dict[str, Any]) -> list[str]:
     """The API's binary media types as content types (`image~1*` -> `image/*`)."""
-    declared = _literal(_properties(template, "PostdeskApi", "AWS::Serverless::Api"), "PostdeskApi")
-    types: list[str] = declared.get("BinaryMediaTypes", [])
+    declared = _properties(template, "PostdeskApi", "AWS::Serverless::Api")
+    types: list[str] = _literal(declared.get("BinaryMediaTypes", []), "PostdeskApi.BinaryMediaTypes")
     return [media_type.replace("~1", "/").replace("~0", "~") for media_type in types]
 
 
