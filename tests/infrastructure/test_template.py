@@ -257,7 +257,7 @@ def test_the_default_parameters_give_settings_the_code_accepts() -> None:
         assert settings.signing_keys_secret == "SigningKeysSecret", logical_id
         assert settings.media_bucket == "MediaBucket", logical_id
         assert settings.channel == "x", logical_id
-        assert len(settings.approvers) == 3, logical_id
+        assert len(settings.approver_list) == 3, logical_id
 
 
 _KEY_LIKE = re.compile(r"[A-Za-z0-9+/=_-]{24,}")

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_ses import SESClient
+    from mypy_boto3_ssm import SSMClient
 
 log = logging.getLogger("local_stack.aws")
 
@@ -219,3 +220,13 @@ def verify_sender(ses: SESClient, sender: str) -> None:
     verified = address in attributes and attributes[address]["VerificationStatus"] == "Success"
     if not verified:
         ses.verify_email_identity(EmailAddress=address)
+
+
+def provide_approvers_parameter(ssm: SSMClient, name: str, approvers: str, *, overwrite: bool) -> None:
+    """The approvers parameter, as the template creates it, from APPROVERS. Kept across restarts (what
+    `postdesk approvers` changed stays), unless APPROVERS was set by hand for this start."""
+    try:
+        ssm.put_parameter(Name=name, Value=approvers, Type="String", Overwrite=overwrite)
+    except ClientError as error:
+        if _code(error) != "ParameterAlreadyExists":
+            raise

@@ -26,6 +26,7 @@ DEFAULT_MEDIA_BUCKET = "postdesk-media"
 DEFAULT_SIGNING_KEYS_SECRET = "postdesk/signing-keys"  # noqa: S105 - a secret's name
 DEFAULT_SENDER_ADDRESS = "postdesk@example.org"
 DEFAULT_APPROVERS = "director@example.org,deputy1@example.org,deputy2@example.org"
+DEFAULT_APPROVERS_PARAMETER = "postdesk-approvers"
 LOCAL_TIMELINE_FILE = "timeline.jsonl"
 
 
@@ -40,6 +41,7 @@ def handler_environment(*, aws_endpoint: str, public_base_url: str, state_dir: P
         "SENDER_ADDRESS": DEFAULT_SENDER_ADDRESS,
         "PUBLIC_BASE_URL": public_base_url,
         "APPROVERS": DEFAULT_APPROVERS,
+        "APPROVERS_PARAMETER": DEFAULT_APPROVERS_PARAMETER,
         "ALLOWED_PROPOSER_DOMAINS": "example.org",
         "SUBMISSION_ADDRESS": "propositions@example.org",
         "TIME_ZONE": "Europe/Paris",
