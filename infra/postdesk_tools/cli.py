@@ -39,16 +39,16 @@ def a_date(raw: str) -> date:
         raise argparse.ArgumentTypeError(f"{raw!r} is not a date such as 2026-08-01") from None
 
 
-def _target_options() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+def _target_options(*, nested: bool = False) -> argparse.ArgumentParser:
+    """The options every operator verb takes. A nested verb's copy (`approvers set ... --url U`) has no
+    defaults, so that it does not undo the same option given before it (`approvers --url U set ...`)."""
+    common = argparse.ArgumentParser(add_help=False, argument_default=argparse.SUPPRESS if nested else None)
     where = common.add_argument_group("which stack")
     where.add_argument("--stack", metavar="NAME", help="a deployed stack, by its CloudFormation name")
     where.add_argument("--region", help="the deployed stack's region (default: your AWS configuration's)")
     where.add_argument("--profile", help="the AWS profile to use (default: your AWS configuration's)")
     where.add_argument("--url", help="a running local stack, by its address (http://127.0.0.1:8080)")
-    where.add_argument(
-        "--state-dir", type=Path, help="a running local stack, by its state directory (.local)"
-    )
+    where.add_argument("--state-dir", type=Path, help="a running local stack, by its state directory")
     common.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
     return common
 
@@ -126,10 +126,11 @@ def build_parser() -> argparse.ArgumentParser:
         "change within a minute.",
     )
     change = approvers.add_subparsers(dest="approvers_action", metavar="CHANGE")
-    set_approvers = change.add_parser("set", help="replace the list of approvers")
+    nested = _target_options(nested=True)
+    set_approvers = change.add_parser("set", parents=[nested], help="replace the list of approvers")
     set_approvers.add_argument("addresses", nargs="+", metavar="ADDRESS")
     stand_in = change.add_parser(
-        "stand-in", help="STAND_IN decides in APPROVER's place from --from to --until"
+        "stand-in", parents=[nested], help="STAND_IN decides in APPROVER's place from --from to --until"
     )
     stand_in.add_argument("approver", metavar="APPROVER")
     stand_in.add_argument("stand_in", metavar="STAND_IN")
@@ -137,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--from", dest="start", type=a_date, required=True, help="first day away (YYYY-MM-DD)"
     )
     stand_in.add_argument("--until", type=a_date, required=True, help="last day away, included (YYYY-MM-DD)")
-    back = change.add_parser("back", help="APPROVER decides again: their stand-ins end")
+    back = change.add_parser("back", parents=[nested], help="APPROVER decides again: their stand-ins end")
     back.add_argument("approver", metavar="APPROVER")
 
     publish = operator_verb(

@@ -79,7 +79,11 @@ def _forget_cached() -> None:
 @contextlib.contextmanager
 def acting_on(environment: Mapping[str, str | None]) -> Iterator[None]:
     """The stack's environment in this process while a verb runs (boto3, pynamodb and the settings all
-    read it; None unsets a name), and the process's own back afterwards."""
+    read it; None unsets a name), and the process's own back afterwards. An empty one changes nothing:
+    the process already holds the functions' environment, and keeps what it built from it."""
+    if not environment:
+        yield
+        return
     saved = {name: os.environ.get(name) for name in environment}
     for name, value in environment.items():
         if value is None:
