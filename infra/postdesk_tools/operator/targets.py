@@ -320,14 +320,23 @@ class DeployedTarget(Target):
     def attention(self) -> list[Attention]:
         found = []
         try:
-            alarms = [physical for physical, kind in self._all_resources() if kind == ALARM_TYPE]
             cloudwatch = self.client("cloudwatch")
-            for start in range(0, len(alarms), 100):
-                for alarm in cloudwatch.describe_alarms(AlarmNames=alarms[start : start + 100])[
-                    "MetricAlarms"
-                ]:
-                    if alarm.get("StateValue") == "ALARM":
-                        found.append(Attention("alarm", alarm["AlarmName"], alarm.get("StateReason", "")))
+            # The stack's alarms: its resources' (and its nested stacks'), and those whose names
+            # CloudFormation generated from the stack's name.
+            named = [physical for physical, kind in self._all_resources() if kind == ALARM_TYPE and physical]
+            firing: dict[str, Any] = {}
+            for start in range(0, len(named), 100):
+                answer = cloudwatch.describe_alarms(AlarmNames=named[start : start + 100], StateValue="ALARM")
+                firing.update({alarm["AlarmName"]: alarm for alarm in answer["MetricAlarms"]})
+            pages = cloudwatch.get_paginator("describe_alarms").paginate(
+                AlarmNamePrefix=f"{self.stack_name}-", StateValue="ALARM"
+            )
+            for page in pages:
+                firing.update({alarm["AlarmName"]: alarm for alarm in page["MetricAlarms"]})
+            found += [
+                Attention("alarm", name, alarm.get("StateReason", ""))
+                for name, alarm in sorted(firing.items())
+            ]
             queue = self.outputs.get(INBOUND_FAILURES_OUTPUT)
             if queue:
                 attributes = self.client("sqs").get_queue_attributes(
