@@ -33,6 +33,7 @@ API_FUNCTION = "ApiFunction"
 PUBLISH_FUNCTION = "PublishFunction"
 DIGEST_FUNCTION = "DigestFunction"
 API_URL_OUTPUT = "ApiUrl"
+PUBLIC_BASE_URL_OUTPUT = "PublicBaseUrl"  # where links point, when the stack says it (a custom domain)
 INBOUND_FAILURES_OUTPUT = "InboundMailFailuresQueueUrl"
 PUBLISH_SCHEDULE_PARAMETER = "PublishSchedule"
 DIGEST_SCHEDULE_PARAMETER = "DigestSchedule"
@@ -315,7 +316,14 @@ class DeployedTarget(Target):
         return Schedules(publish=publish, digest=digest, time_zone=zone)
 
     def base_url(self) -> str:
-        return (self.variable("PUBLIC_BASE_URL") or self.outputs.get(API_URL_OUTPUT, "")).rstrip("/")
+        """Where the links in mails point: the stack's PublicBaseUrl output where it has one, else the
+        functions' PUBLIC_BASE_URL, else the API's own URL."""
+        chosen = (
+            self.outputs.get(PUBLIC_BASE_URL_OUTPUT)
+            or self.variable("PUBLIC_BASE_URL")
+            or self.outputs.get(API_URL_OUTPUT, "")
+        )
+        return chosen.rstrip("/")
 
     def attention(self) -> list[Attention]:
         found = []
