@@ -3,6 +3,9 @@ function, output or parameter would leave `postdesk --stack` blind, so these nam
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from postdesk_tools.local_stack.template_resources import load_template
 from postdesk_tools.operator import targets
 
@@ -43,3 +46,16 @@ def test_every_function_that_reads_the_approvers_may_read_their_parameter() -> N
         reads = [s for s in statements if s.get("Action") == "ssm:GetParameter"]
         assert len(reads) == 1, logical_id
         assert "parameter/${ApproversParameter}" in reads[0]["Resource"]["Fn::Sub"], logical_id
+
+
+def test_the_command_line_imports_nothing_of_the_product_before_a_verb_runs() -> None:
+    # The product's modules read the functions' environment when imported (Powertools' Metrics takes
+    # its namespace then): imported early, by `postdesk local` before it sets that environment, or by
+    # a test's collection, they would keep none.
+    script = (
+        "import sys, postdesk_tools.cli as cli, postdesk_tools.operator.targets\n"
+        "cli.build_parser().parse_args(['status'])\n"
+        "print(sorted(m for m in sys.modules if m == 'postdesk' or m.startswith('postdesk.')))"
+    )
+    imported = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert imported.stdout.strip() == "[]"

@@ -26,6 +26,7 @@ from postdesk.outbox import ALERT_AFTER_ATTEMPTS
 from postdesk.outgoing_mail import excerpt
 from postdesk.proposal_store import Vote
 from postdesk.publishing import CLAIM_LEASE
+from postdesk.resolution import ABANDONED_BY
 from postdesk.table import OutboxItem
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from postdesk.services import Services
 
 __all__ = [
+    "ABANDONED_BY",
     "ALERT_AFTER_ATTEMPTS",
     "APPROVERS_CACHE_SECONDS",
     "CLAIM_LEASE",

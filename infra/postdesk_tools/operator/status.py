@@ -52,7 +52,9 @@ def needs_a_person(
                     + " — settle it from the alert mail's links, after looking at the account",
                 }
             )
-        elif proposal.status is product.Status.FAILED:
+        elif proposal.status is product.Status.FAILED and not (proposal.status_reason or "").startswith(
+            product.ABANDONED_BY
+        ):
             found.append(
                 {"what": "publishing failed", "subject": proposal.id, "detail": proposal.status_reason or ""}
             )

@@ -23,8 +23,6 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
-from postdesk_tools.operator import product
-
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -387,6 +385,10 @@ class EnvironmentTarget(Target):
         return boto3.client(service)  # type: ignore[call-overload]
 
     def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
+        # Imported here: the product's modules read their environment when imported (Powertools'
+        # Metrics its namespace), so nothing that merely finds a stack imports them.
+        from postdesk_tools.operator import product
+
         with product.acting_on({}):
             if function == PUBLISH_FUNCTION:
                 return product.morning_run_now(dry_run=bool(event.get("dry_run")))
