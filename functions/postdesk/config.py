@@ -1,6 +1,7 @@
 """Settings, parsed once from the environment into a typed model; logic never reads os.environ.
 
-Every name here is set by template.yaml for the deployed stack and by the local stack for `make run`."""
+Every name here is set by template.yaml for the deployed stack and by the local stack for `make run`.
+The approvers alone may change without a deploy: see `Settings.approvers`."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import lru_cache
-from typing import Literal, cast
+from typing import Any, Literal, cast
+from zoneinfo import ZoneInfo
 
 from postdesk.domain.addresses import canonical_address
 from postdesk.domain.kinds import DEFAULT_QUORUM, Kind
@@ -18,6 +21,9 @@ from postdesk.errors import ConfigurationError
 
 _CHANNELS = ("x", "local", "none")
 PUBLIC_BASE_URL_CACHE_SECONDS = 3600  # the API's URL changes only with a new stack
+# How long a function keeps the approvers parameter before reading it again: a change made with
+# `postdesk approvers` reaches every function within this.
+APPROVERS_CACHE_SECONDS = 60
 
 
 def _split(value: str) -> list[str]:
@@ -36,7 +42,8 @@ class Settings:
     # The links' base URL as configured (a custom domain, the local gateway); empty: read from the SSM
     # parameter named below, which the deployed stack writes with its API's URL (see public_base_url).
     configured_public_base_url: str
-    approvers: list[str] = field(default_factory=list)
+    approver_list: list[str] = field(default_factory=list)  # APPROVERS: the list the stack was deployed with
+    approvers_parameter: str = ""  # APPROVERS_PARAMETER: the SSM parameter that overrides it at run time
     allowed_proposer_domains: list[str] = field(default_factory=list)
     allowed_proposer_addresses: list[str] = field(default_factory=list)
     quorum: dict[Kind, int] = field(default_factory=lambda: dict(DEFAULT_QUORUM))
@@ -67,7 +74,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         self.configured_public_base_url = self.configured_public_base_url.rstrip("/")
-        self.approvers = [canonical_address(address) for address in self.approvers]
+        self.approver_list = [canonical_address(address) for address in self.approver_list]
         self.allowed_proposer_addresses = [canonical_address(a) for a in self.allowed_proposer_addresses]
         self.allowed_proposer_domains = [
             domain.lower().lstrip("@") for domain in self.allowed_proposer_domains
@@ -79,11 +86,40 @@ class Settings:
             raise ValueError(f"PUBLISH_SCHEDULE / DIGEST_SCHEDULE: {error}") from None
         if self.channel not in _CHANNELS:
             raise ValueError(f"CHANNEL must be one of {', '.join(_CHANNELS)}, not {self.channel!r}")
+        if self.approver_list:
+            self.check_quorum_reachable(self.approver_list)
+
+    @property
+    def approvers(self) -> list[str]:
+        """The approvers in effect today. With APPROVERS_PARAMETER set, read from that SSM parameter
+        (written by `postdesk approvers`, cached APPROVERS_CACHE_SECONDS by Powertools), so that a
+        change, or a stand-in for an approver away, needs no deploy; else the deployed APPROVERS."""
+        if not self.approvers_parameter:
+            return self.approver_list
+        from aws_lambda_powertools.utilities import parameters  # only what reads approvers pays for it
+
+        try:
+            value = parameters.get_parameter(self.approvers_parameter, max_age=APPROVERS_CACHE_SECONDS)
+        except parameters.exceptions.GetParameterError as error:
+            raise ConfigurationError(
+                f"the approvers parameter {self.approvers_parameter} cannot be read"
+            ) from error
+        try:
+            roster = ApproverRoster.from_parameter(str(value))
+            in_effect = roster.in_effect(datetime.now(ZoneInfo(self.time_zone)).date())
+            self.check_quorum_reachable(in_effect)
+        except ValueError as error:
+            raise ConfigurationError(
+                f"the approvers parameter {self.approvers_parameter} is wrong: {error}"
+            ) from error
+        return in_effect
+
+    def check_quorum_reachable(self, approvers: list[str]) -> None:
         # Nobody approves their own proposal, so an approver's own proposal has one voter less.
         needed = max([*self.quorum.values(), self.judicial_risk_quorum])
-        if self.approvers and len(self.approvers) - 1 < needed:
+        if len(approvers) - 1 < needed:
             raise ValueError(
-                f"{len(self.approvers)} approvers cannot reach a quorum of {needed} on a proposal made by "
+                f"{len(approvers)} approvers cannot reach a quorum of {needed} on a proposal made by "
                 "one of them: add approvers or lower the quorum"
             )
 
@@ -119,6 +155,87 @@ class Settings:
         return max(base, self.judicial_risk_quorum) if judicial_risk else base
 
 
+@dataclass(frozen=True)
+class StandIn:
+    """`stand_in` takes `approver`'s place from `start` to `end`, both days included (in TIME_ZONE)."""
+
+    approver: str
+    stand_in: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class ApproverRoster:
+    """The approvers parameter's value: a comma-separated list (as the stack first writes it), or JSON
+    `{"approvers": [...], "stand_ins": [{"approver", "stand_in", "from", "until"}]}`."""
+
+    approvers: tuple[str, ...]
+    stand_ins: tuple[StandIn, ...] = ()
+
+    @classmethod
+    def from_parameter(cls, value: str) -> ApproverRoster:
+        if not value.strip().startswith("{"):
+            return cls(tuple(canonical_address(a) for a in _split(value)))
+        try:
+            document: dict[str, Any] = json.loads(value)
+            stand_ins = [
+                StandIn(
+                    canonical_address(str(entry["approver"])),
+                    canonical_address(str(entry["stand_in"])),
+                    date.fromisoformat(str(entry["from"])),
+                    date.fromisoformat(str(entry["until"])),
+                )
+                for entry in document.get("stand_ins") or []
+            ]
+            roster = cls(tuple(canonical_address(str(a)) for a in document["approvers"]), tuple(stand_ins))
+        except (KeyError, TypeError, AttributeError) as error:
+            raise ValueError(
+                f"not a list of approvers and stand-ins ({type(error).__name__}: {error})"
+            ) from None
+        roster.check()
+        return roster
+
+    def check(self) -> None:
+        if len(set(self.approvers)) != len(self.approvers):
+            raise ValueError("an approver is named twice")
+        for entry in self.stand_ins:
+            if entry.approver not in self.approvers:
+                raise ValueError(f"{entry.approver} has a stand-in but is not an approver")
+            if entry.stand_in in self.approvers:
+                raise ValueError(f"{entry.stand_in} is already an approver and cannot stand in")
+            if entry.end < entry.start:
+                raise ValueError(f"the stand-in for {entry.approver} ends before it starts")
+            for other in self.stand_ins:
+                overlap = other.start <= entry.end and entry.start <= other.end
+                if other is not entry and other.approver == entry.approver and overlap:
+                    raise ValueError(f"{entry.approver} has two stand-ins on the same days")
+
+    def in_effect(self, day: date) -> list[str]:
+        """Each approver, or on the days of their absence their stand-in, in the list's order."""
+        present = []
+        for approver in self.approvers:
+            away = [s for s in self.stand_ins if s.approver == approver and s.start <= day <= s.end]
+            present.append(away[0].stand_in if away else approver)
+        return present
+
+    def to_parameter(self) -> str:
+        return json.dumps(
+            {
+                "approvers": list(self.approvers),
+                "stand_ins": [
+                    {
+                        "approver": s.approver,
+                        "stand_in": s.stand_in,
+                        "from": str(s.start),
+                        "until": str(s.end),
+                    }
+                    for s in self.stand_ins
+                ],
+            }
+        )
+
+
 def _parse_quorum(raw: str) -> dict[Kind, int]:
     """QUORUM is JSON ({"solved_case": 2}) or `kind=n` pairs; kinds not named keep their default."""
     quorum = dict(DEFAULT_QUORUM)
@@ -147,7 +264,8 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
             mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", ""),
             proposal_retention_days=int(env.get("PROPOSAL_RETENTION_DAYS", "365")),
             audit_retention_days=int(env.get("AUDIT_RETENTION_DAYS", "3653")),
-            approvers=_split(env.get("APPROVERS", "")),
+            approver_list=_split(env.get("APPROVERS", "")),
+            approvers_parameter=env.get("APPROVERS_PARAMETER", ""),
             allowed_proposer_domains=_split(env.get("ALLOWED_PROPOSER_DOMAINS", "")),
             allowed_proposer_addresses=_split(env.get("ALLOWED_PROPOSER_ADDRESSES", "")),
             quorum=_parse_quorum(env.get("QUORUM", "")),

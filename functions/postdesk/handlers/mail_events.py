@@ -9,9 +9,9 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from postdesk.domain.proposal import AuditEntry
+from postdesk.handlers.wiring import get_services
 from postdesk.mail.ses import PROPOSAL_TAG
 from postdesk.observability import logger, metrics, tracer
-from postdesk.handlers.wiring import get_services
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext

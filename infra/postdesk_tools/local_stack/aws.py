@@ -227,3 +227,13 @@ def verify_sender(ses: SESClient, sender: str) -> None:
     verified = address in attributes and attributes[address]["VerificationStatus"] == "Success"
     if not verified:
         ses.verify_email_identity(EmailAddress=address)
+
+
+def provide_approvers_parameter(ssm: SSMClient, name: str, approvers: str, *, overwrite: bool) -> None:
+    """The approvers parameter, as the template creates it, from APPROVERS. Kept across restarts (what
+    `postdesk approvers` changed stays), unless APPROVERS was set by hand for this start."""
+    try:
+        ssm.put_parameter(Name=name, Value=approvers, Type="String", Overwrite=overwrite)
+    except ClientError as error:
+        if _code(error) != "ParameterAlreadyExists":
+            raise

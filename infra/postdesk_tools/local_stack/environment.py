@@ -29,6 +29,7 @@ DEFAULT_APPROVERS = "director@example.org,deputy1@example.org,deputy2@example.or
 # As in a deployed stack without a custom domain, the handlers read the links' base URL from SSM (the
 # local moto's), which the local stack writes with its gateway's address at each start.
 PUBLIC_BASE_URL_PARAMETER = "/postdesk-local/public-base-url"
+DEFAULT_APPROVERS_PARAMETER = "postdesk-approvers"
 LOCAL_TIMELINE_FILE = "timeline.jsonl"
 
 
@@ -45,6 +46,7 @@ def handler_environment(*, aws_endpoint: str, state_dir: Path) -> dict[str, str]
         "PUBLIC_BASE_URL": "",
         "PUBLIC_BASE_URL_PARAMETER": PUBLIC_BASE_URL_PARAMETER,
         "APPROVERS": DEFAULT_APPROVERS,
+        "APPROVERS_PARAMETER": DEFAULT_APPROVERS_PARAMETER,
         "ALLOWED_PROPOSER_DOMAINS": "example.org",
         "SUBMISSION_ADDRESS": "propositions@example.org",
         "TIME_ZONE": "Europe/Paris",

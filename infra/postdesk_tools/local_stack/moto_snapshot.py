@@ -17,6 +17,7 @@ import logging
 import os
 import pickle
 import sys
+from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -27,9 +28,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("local_stack.moto_snapshot")
 
 FORMAT = 1
-# Backends left out of the snapshot: moto 5's SSM backend keeps a lambda (it does not pickle), and the
-# local stack's one parameter, the links' base URL, is written again at every start.
-NOT_KEPT = frozenset({"ssm"})
+# Backends left out of the snapshot: none. moto 5's SSM backend keeps a lambda, which the pickler below
+# replaces, so the approvers parameter (`postdesk approvers`) survives a restart; the links' base URL is
+# written again at every start anyway.
+NOT_KEPT: frozenset[str] = frozenset()
 
 
 def _runtime() -> dict[str, Any]:
@@ -42,6 +44,37 @@ def _private_key(pem: bytes) -> PrivateKeyTypes:
     from cryptography.hazmat.primitives import serialization
 
     return serialization.load_pem_private_key(pem, password=None)
+
+
+# moto 5.2's SSM backend keeps its tags in `defaultdict(lambda: defaultdict(dict))`, and a lambda does
+# not pickle; its parameters in a defaultdict subclass whose constructor takes other arguments than
+# defaultdict's, so it does not unpickle. The pickler writes both as plain dicts, rebuilt on load.
+_SSM_TAGS_FACTORY = "SimpleSystemManagerBackend.__init__.<locals>.<lambda>"
+
+
+def _is_ssm_tags_factory(factory: object) -> bool:
+    return getattr(factory, "__qualname__", "") == _SSM_TAGS_FACTORY
+
+
+def _tags_of_one_kind() -> defaultdict[str, dict[str, str]]:
+    return defaultdict(dict)
+
+
+def _ssm_resource_tags(
+    tags: dict[str, defaultdict[str, dict[str, str]]],
+) -> defaultdict[str, defaultdict[str, dict[str, str]]]:
+    rebuilt: defaultdict[str, defaultdict[str, dict[str, str]]] = defaultdict(_tags_of_one_kind)
+    rebuilt.update(tags)
+    return rebuilt
+
+
+def _ssm_parameters(parameters: dict[str, Any], attributes: dict[str, Any]) -> Any:
+    from moto.ssm.models import ParameterDict
+
+    rebuilt = ParameterDict(attributes["account_id"], attributes["region_name"])
+    vars(rebuilt).update(attributes)
+    rebuilt.update(parameters)
+    return rebuilt
 
 
 class _Pickler(pickle.Pickler):
@@ -60,6 +93,10 @@ class _Pickler(pickle.Pickler):
         )
 
     def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is defaultdict and _is_ssm_tags_factory(obj.default_factory):
+            return _ssm_resource_tags, (dict(obj),)
+        if type(obj).__name__ == "ParameterDict" and type(obj).__module__ == "moto.ssm.models":
+            return _ssm_parameters, (dict(obj), dict(vars(obj)))
         if isinstance(obj, self._key_types):
             from cryptography.hazmat.primitives import serialization
 

@@ -12,9 +12,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from postdesk_tools.local_stack.aws import LOG_FILE, RECORDING_FILE, LocalAws
+from postdesk_tools.local_stack.aws import LOG_FILE, RECORDING_FILE, LocalAws, provide_approvers_parameter
 from postdesk_tools.local_stack.console import PREFIX, Console
 from postdesk_tools.local_stack.console_pages import OUTBOX, add_console_pages
+from postdesk_tools.local_stack.descriptor import (
+    add_descriptor_page,
+    describe,
+    remove_descriptor,
+    write_descriptor,
+)
 from postdesk_tools.local_stack.digest_console import add_digest_console
 from postdesk_tools.local_stack.environment import (
     DUMMY_CREDENTIALS,
@@ -109,6 +115,7 @@ class LocalStack:
             )
             defaults = handler_environment(aws_endpoint=endpoint, state_dir=self.state_dir)
             self._save_environment([*defaults, *DUMMY_CREDENTIALS, *REAL_CREDENTIAL_NAMES])
+            approvers_set_by_hand = "APPROVERS" in os.environ
             self.environment = apply_environment(defaults)
             _forget_cached_settings()
             names = LocalNames(
@@ -118,6 +125,12 @@ class LocalStack:
             )
             self.created_resources = self.aws.provision(template, names, self.environment["SENDER_ADDRESS"])
             self.aws.publish_base_url(self.environment["PUBLIC_BASE_URL_PARAMETER"], self.gateway.url)
+            provide_approvers_parameter(
+                self.aws.client("ssm"),
+                self.environment["APPROVERS_PARAMETER"],
+                self.environment["APPROVERS"],
+                overwrite=approvers_set_by_hand,
+            )
             add_console_pages(
                 self.console,
                 aws_endpoint=endpoint,
@@ -127,7 +140,10 @@ class LocalStack:
             add_publish_console(self.console, template=template, environment=self.environment)
             add_digest_console(self.console, template=template)
             self.inbound = start_inbound_mail(self, template)
+            descriptor = describe(url=self.gateway.url, aws_endpoint=endpoint, environment=self.environment)
+            add_descriptor_page(self.console, descriptor)
             self.gateway.start()
+            write_descriptor(self.state_dir, descriptor)
         except BaseException:
             self.stop()
             raise
@@ -138,6 +154,7 @@ class LocalStack:
 
     def stop(self) -> None:
         """The gateway first, so that no request reaches a stopped moto; then moto; then the environment."""
+        remove_descriptor(self.state_dir)
         if self.inbound is not None:  # no more mail in: its SMTP port, then its function
             self.inbound.stop()
             self.inbound = None

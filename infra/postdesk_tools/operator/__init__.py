@@ -1,0 +1,1 @@
+"""The operator's verbs of the `postdesk` command, against the local stack or a deployed stack."""
