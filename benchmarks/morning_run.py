@@ -1,7 +1,7 @@
 """The morning run reads only what is due: its DynamoDB reads with 10 and with 10,000 stored proposals
 that are not due (plus the same 3 due ones) must be the same.
 
-The run is postdesk.publishing's run function when it exists; until then, the query it is built on
+The run is postdesk.use_cases.morning_run's run function when it exists; until then, the query it is built on
 (the sparse `due` index, up to now)."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The `postdesk` command: `postdesk local` runs the whole stack on this machine; the other verbs are for
 operators, against that local stack or a deployed one (`--stack NAME`), found with nothing set by hand
-(postdesk_tools.operator.targets says how).
+(postdesk_tools.verbs.targets says how).
 
 Each verb imports what it needs when it runs: `postdesk --help` stays fast, only `postdesk local` loads
 the local stack (which runs moto in a child process), and nothing of the product is imported before the
@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from types import FrameType
 
-    from postdesk_tools.operator.output import Output
-    from postdesk_tools.operator.targets import Target
+    from postdesk_tools.verbs.output import Output
+    from postdesk_tools.verbs.targets import Target
 
     Verb = Callable[[Target, Output, argparse.Namespace], int]
 
@@ -60,7 +60,7 @@ def _verb(name: str) -> Callable[[], Verb]:
         import importlib
 
         module_name, _, function = name.rpartition(".")
-        verb: Verb = getattr(importlib.import_module(f"postdesk_tools.operator.{module_name}"), function)
+        verb: Verb = getattr(importlib.import_module(f"postdesk_tools.verbs.{module_name}"), function)
         return verb
 
     return load
@@ -197,9 +197,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run_operator(args: argparse.Namespace) -> int:
-    from postdesk_tools.operator.output import Output
-    from postdesk_tools.operator.product import PostdeskError
-    from postdesk_tools.operator.targets import OperatorError, find_target
+    from postdesk_tools.verbs.output import Output
+    from postdesk_tools.verbs.product import PostdeskError
+    from postdesk_tools.verbs.targets import OperatorError, find_target
 
     out = Output(as_json=args.json)
     try:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from postdesk_tools.local_stack.template_resources import load_template
-from postdesk_tools.operator import targets
+from postdesk_tools.verbs import targets
 
 TEMPLATE = load_template()
 
@@ -53,7 +53,7 @@ def test_the_command_line_imports_nothing_of_the_product_before_a_verb_runs() ->
     # its namespace then): imported early, by `postdesk local` before it sets that environment, or by
     # a test's collection, they would keep none.
     script = (
-        "import sys, postdesk_tools.cli as cli, postdesk_tools.operator.targets\n"
+        "import sys, postdesk_tools.cli as cli, postdesk_tools.verbs.targets\n"
         "cli.build_parser().parse_args(['status'])\n"
         "print(sorted(m for m in sys.modules if m == 'postdesk' or m.startswith('postdesk.')))"
     )

@@ -34,13 +34,18 @@ def last_mail(stack: Stack, person: str, subject_has: str = "") -> SentMail:
 
 
 def link_in(mail: SentMail, label: str) -> str:
-    """The URL of the link whose visible text is `label`, in the text part (`label : url`, the space
-    before the colon a no-break one in French, none in English)."""
-    for line in mail.text.splitlines():
+    """The URL of the link whose visible text is `label`, in the mail's text part."""
+    return url_labelled(mail.text, label, mail.subject)
+
+
+def url_labelled(text: str, label: str, subject: str = "") -> str:
+    """The URL after `label` in a mail's text part (`label : url`, the space before the colon a no-break
+    one in French, none in English)."""
+    for line in text.splitlines():
         name, colon, url = line.partition(":")
         if colon and name.rstrip(" \u00a0") == label and url.strip().startswith("http"):
             return url.strip()
-    raise AssertionError(f"no {label!r} link in {mail.subject!r}: {mail.text}")
+    raise AssertionError(f"no {label!r} link in {subject!r}: {text}")
 
 
 def open_page(stack: Stack, url: str) -> Answer:

@@ -142,7 +142,7 @@ def deployed_fixture(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
             Capabilities=["CAPABILITY_IAM"],
         )
         yield Stack()
-    from postdesk.services import reset_services
+    from postdesk.handlers.wiring import reset_services
 
     reset_services()
     parameters.clear_caches()
@@ -216,7 +216,7 @@ def test_the_operator_reads_the_proposals_of_the_deployed_stack(
     deployed: Stack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a proposal made and approved through the stack's API (its functions' environment, here)
-    from postdesk.services import get_services, reset_services
+    from postdesk.handlers.wiring import get_services, reset_services
 
     with monkeypatch.context() as functions:
         for name, value in FUNCTIONS_ENVIRONMENT.items():
@@ -277,8 +277,8 @@ def test_a_dry_run_on_the_deployed_stack_invokes_its_publish_function(
     deployed: Stack, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given the report the publish function gives for an approved post
-    from postdesk.publishing import morning_run
-    from postdesk.services import get_services, reset_services
+    from postdesk.handlers.wiring import get_services, reset_services
+    from postdesk.use_cases.morning_run import morning_run
 
     with monkeypatch.context() as functions:
         for name, value in FUNCTIONS_ENVIRONMENT.items():

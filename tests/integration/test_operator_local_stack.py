@@ -18,6 +18,7 @@ from postdesk_tools.cli import main
 from postdesk_tools.local_stack.lambda_function import DEFAULT_HANDLER
 from postdesk_tools.local_stack.stack import LocalStack
 from tests.integration.local_stack_fixtures import _clear_overrides, call
+from tests.integration.review_steps import url_labelled
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -54,11 +55,13 @@ def outbox(stack: LocalStack) -> list[dict[str, Any]]:
 def link(stack: LocalStack, person: str, subject_has: str, label: str) -> str:
     """The link labelled `label` in the newest mail to `person` whose subject has `subject_has`."""
     mail = next(m for m in outbox(stack) if person in m["to"] and subject_has in m["subject"])
-    line = next(line for line in mail["text"].splitlines() if line.startswith(f"{label} : "))
-    return line.split(" : ", 1)[1].strip()
+    return url_labelled(mail["text"], label, mail["subject"])
 
 
 def press(url: str, fields: dict[str, str] | None = None) -> None:
+    """Open the link's page (GET), as its reader does, then press its button (POST)."""
+    opened = call("GET", url, headers={"Accept": "text/html"})
+    assert opened.status == 200 and opened.text.count('<form method="post"') == 1, opened.text
     answer = call("POST", url, body=urlencode(fields or {}).encode(), headers=FORM)
     assert answer.status == 200, answer.text
 

@@ -83,7 +83,10 @@ def _body() -> bytes:
 @app.exception_handler(PostdeskError)  # type: ignore[untyped-decorator]
 def _postdesk_error(error: PostdeskError) -> Response[str]:
     language = _language(app.current_event.get_query_string_value("lang"))
-    logger.info("request refused", extra={"code": error.code, "status": error.status_code})
+    if error.status_code >= 500:  # not the caller's fault: the operator must see why
+        logger.error("request failed", extra={"code": error.code, "reason": error.message})
+    else:
+        logger.info("request refused", extra={"code": error.code, "status": error.status_code})
     if _wants_html():
         return error_page(error, language=language, switch_url=_switch_url(app.current_event.path, language))
     return as_json(error_document(error), error.status_code)

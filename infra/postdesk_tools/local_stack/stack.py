@@ -196,6 +196,11 @@ def _forget_cached_settings() -> None:
     config = sys.modules.get("postdesk.config")
     if config is not None:
         config.get_settings.cache_clear()
+    # Powertools keeps its parameter providers (and their boto3 clients) per process: an earlier start's
+    # would talk to that start's moto.
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+
+    DEFAULT_PROVIDERS.clear()
     services = sys.modules.get("postdesk.handlers.wiring")
     if services is not None:  # adapters built during an earlier start talk to that start's moto
         services.reset_services()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from postdesk_tools.operator import product
-from postdesk_tools.operator.status import when
-from postdesk_tools.operator.targets import OperatorError
+from postdesk_tools.verbs import product
+from postdesk_tools.verbs.status import when
+from postdesk_tools.verbs.targets import OperatorError
 
 if TYPE_CHECKING:
     import argparse
 
-    from postdesk_tools.operator.output import Output
-    from postdesk_tools.operator.targets import Target
+    from postdesk_tools.verbs.output import Output
+    from postdesk_tools.verbs.targets import Target
 
 STATES = [state.value for state in product.Status]
 

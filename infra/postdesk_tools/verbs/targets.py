@@ -387,7 +387,7 @@ class EnvironmentTarget(Target):
     def invoke(self, function: str, event: dict[str, Any]) -> dict[str, Any]:
         # Imported here: the product's modules read their environment when imported (Powertools'
         # Metrics its namespace), so nothing that merely finds a stack imports them.
-        from postdesk_tools.operator import product
+        from postdesk_tools.verbs import product
 
         with product.acting_on({}):
             if function == PUBLISH_FUNCTION:

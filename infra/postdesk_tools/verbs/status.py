@@ -10,14 +10,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from postdesk_tools.operator import product
-from postdesk_tools.operator.schedules import UnknownSchedule, next_runs
+from postdesk_tools.verbs import product
+from postdesk_tools.verbs.schedules import UnknownSchedule, next_runs
 
 if TYPE_CHECKING:
     import argparse
 
-    from postdesk_tools.operator.output import Output
-    from postdesk_tools.operator.targets import Target
+    from postdesk_tools.verbs.output import Output
+    from postdesk_tools.verbs.targets import Target
 
 
 def when(moment: datetime | None, time_zone: str) -> str:

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from postdesk_tools.operator import product
-from postdesk_tools.operator.targets import OperatorError
+from postdesk_tools.verbs import product
+from postdesk_tools.verbs.targets import OperatorError
 
 if TYPE_CHECKING:
     import argparse
 
-    from postdesk_tools.operator.output import Output
-    from postdesk_tools.operator.targets import Target
+    from postdesk_tools.verbs.output import Output
+    from postdesk_tools.verbs.targets import Target
 
 USERS_ME_URL = "https://api.x.com/2/users/me"
 TIMEOUT = (5.0, 20.0)

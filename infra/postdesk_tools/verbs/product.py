@@ -22,12 +22,12 @@ from postdesk.domain.addresses import canonical_address
 from postdesk.domain.proposal import AuditEntry, Proposal
 from postdesk.domain.states import Status
 from postdesk.errors import ConfigurationError, NotFound, PostdeskError
-from postdesk.outbox import ALERT_AFTER_ATTEMPTS
-from postdesk.outgoing_mail import excerpt
-from postdesk.proposal_store import Vote
-from postdesk.publishing import CLAIM_LEASE
-from postdesk.resolution import ABANDONED_BY
-from postdesk.table import OutboxItem
+from postdesk.mail.compose import excerpt
+from postdesk.mail.outbox import ALERT_AFTER_ATTEMPTS
+from postdesk.store.proposals import Vote
+from postdesk.store.table import OutboxItem
+from postdesk.use_cases.morning_run import CLAIM_LEASE
+from postdesk.use_cases.settling import ABANDONED_BY
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -72,7 +72,7 @@ X_CREDENTIAL_NAMES = ("consumer_key", "consumer_secret", "access_token", "access
 def _forget_cached() -> None:
     from aws_lambda_powertools.utilities import parameters
 
-    from postdesk.services import reset_services
+    from postdesk.handlers.wiring import reset_services
 
     reset_services()
     parameters.clear_caches()  # type: ignore[no-untyped-call]
@@ -105,7 +105,7 @@ def acting_on(environment: Mapping[str, str | None]) -> Iterator[None]:
 
 
 def services() -> Services:
-    from postdesk.services import get_services
+    from postdesk.handlers.wiring import get_services
 
     return get_services()
 
@@ -115,13 +115,13 @@ def settings_of(environment: Mapping[str, str]) -> Settings:
 
 
 def audit_rows(entries: list[AuditEntry]) -> list[dict[str, Any]]:
-    from postdesk.web.link_pages import audit_row
+    from postdesk.use_cases.audit_log import audit_row
 
     return [audit_row(entry) for entry in entries]
 
 
 def audit_csv(entries: list[AuditEntry]) -> str:
-    from postdesk.web.link_pages import audit_csv as as_csv
+    from postdesk.use_cases.audit_log import audit_csv as as_csv
 
     return as_csv(entries)
 
@@ -129,25 +129,25 @@ def audit_csv(entries: list[AuditEntry]) -> str:
 def morning_run_now(*, dry_run: bool) -> dict[str, Any]:
     """The morning run in this process (a stack known only by its environment), as the publish
     function would run it by hand: a new run id each time."""
-    from postdesk.publishing import morning_run, new_run_id
+    from postdesk.use_cases.morning_run import morning_run, new_run_id
 
     return morning_run(services(), run_id=new_run_id("manual"), dry_run=dry_run).as_dict()
 
 
 def digest_now() -> dict[str, Any]:
-    from postdesk.digest import send_digest
+    from postdesk.use_cases.digest import send_digest
 
     report = send_digest(services(), run_key=f"by-hand-{datetime.now(UTC).isoformat()}")
     return {"sent_to": report.sent_to, "skipped": report.skipped}
 
 
 def rotate_signing_key(secret_name: str, client: SecretsManagerClient) -> str:
-    from postdesk.signing_keys import rotate
+    from postdesk.store.signing_keys import rotate
 
     return rotate(secret_name, client)
 
 
 def retire_signing_keys(secret_name: str, keep: int, client: SecretsManagerClient) -> list[str]:
-    from postdesk.signing_keys import retire
+    from postdesk.store.signing_keys import retire
 
     return retire(secret_name, keep, client)
