@@ -71,6 +71,12 @@ class Settings:
     # How long a proposal and its personal data are kept after it ends, and the audit log (days).
     proposal_retention_days: int = 365
     audit_retention_days: int = 3653
+    # Who the mails come from, in people's words ("Commissariat de Lyon"): the sender's display name,
+    # the mails' heading and footer.
+    organisation_name: str = ""
+    # "review": approvers get one mail per proposal version to decide, the digest and what asks them to
+    # act; "all": every decision and publication too.
+    approver_notifications: Literal["review", "all"] = "review"
 
     def __post_init__(self) -> None:
         self.configured_public_base_url = self.configured_public_base_url.rstrip("/")
@@ -84,6 +90,10 @@ class Settings:
             Schedule.parse(self.digest_schedule, self.time_zone)
         except BadSchedule as error:
             raise ValueError(f"PUBLISH_SCHEDULE / DIGEST_SCHEDULE: {error}") from None
+        if self.approver_notifications not in ("review", "all"):
+            raise ValueError(
+                f"APPROVER_NOTIFICATIONS must be review or all, not {self.approver_notifications!r}"
+            )
         if self.channel not in _CHANNELS:
             raise ValueError(f"CHANNEL must be one of {', '.join(_CHANNELS)}, not {self.channel!r}")
         if self.approver_list:
@@ -263,6 +273,10 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
             public_base_url_parameter=env.get("PUBLIC_BASE_URL_PARAMETER", ""),
             mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", ""),
             proposal_retention_days=int(env.get("PROPOSAL_RETENTION_DAYS", "365")),
+            organisation_name=env.get("ORGANISATION_NAME", ""),
+            approver_notifications=cast(
+                "Literal['review', 'all']", env.get("APPROVER_NOTIFICATIONS") or "review"
+            ),
             audit_retention_days=int(env.get("AUDIT_RETENTION_DAYS", "3653")),
             approver_list=_split(env.get("APPROVERS", "")),
             approvers_parameter=env.get("APPROVERS_PARAMETER", ""),

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from postdesk.domain import counting
 from postdesk.domain.kinds import LABELS, Kind
 from postdesk.domain.proposal import Proposal
-from postdesk.wording import pick_language, strings
+from postdesk.wording import pick_language, state_name, strings, when
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -37,7 +36,6 @@ def kind_choices(language: str) -> list[tuple[str, str]]:
 
 def render(template: str, *, language: str, time_zone: str = "Europe/Paris", **context: Any) -> str:
     language = pick_language(language)
-    zone = ZoneInfo(time_zone)
     labels: dict[str, str] = {kind.value: label for kind, label in LABELS[language].items()}
     text_strings = strings(language)
     for name in (
@@ -58,7 +56,10 @@ def render(template: str, *, language: str, time_zone: str = "Europe/Paris", **c
         labels.setdefault(f"alt_{n}", f"{text_strings['alt']} {n}")
 
     def local_time(moment: datetime) -> str:
-        return moment.astimezone(zone).strftime("%d/%m/%Y %H:%M")
+        return when(moment, language, time_zone)
+
+    def state_of(proposal: Proposal) -> str:
+        return state_name(proposal.status.value, language, proposal.status_reason)
 
     proposal: Proposal | None = context.get("proposal")
     if proposal is not None:
@@ -70,5 +71,13 @@ def render(template: str, *, language: str, time_zone: str = "Europe/Paris", **c
     return (
         _environment()
         .get_template(template)
-        .render(lang=language, t=text_strings, labels=labels, local_time=local_time, **context)
+        .render(
+            lang=language,
+            t=text_strings,
+            labels=labels,
+            local_time=local_time,
+            state_of=state_of,
+            as_x_shows=counting.as_x_shows,
+            **context,
+        )
     )

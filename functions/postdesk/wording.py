@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Final
+from zoneinfo import ZoneInfo
 
 LANGUAGES: Final = ("fr", "en")
 DEFAULT_LANGUAGE: Final = "fr"
@@ -11,6 +13,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "fr": {
         "app_name": "postdesk",
         "colon": " : ",
+        "judicial_risk_title": "Risque judiciaire",
+        "urgent_title": "Urgent",
+        "alt_shown": "Description",
+        "follow_title": "Votre proposition",
+        "follow_actions": "Ce que vous pouvez faire",
+        "follow_history": "Historique",
+        "follow_link": "Suivre ma proposition",
+        "propose_another": "Proposer une autre publication",
+        "sent_confirmed": "Cette proposition est confirmée. Suivez-la par le lien « Suivre ma proposition » des messages que vous avez reçus.",
         "propose_title": "Proposer une publication",
         "propose_intro": "Tout collègue peut proposer une publication pour le compte X. "
         "La direction décide de ce qui est publié, chaque matin.",
@@ -39,6 +50,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "confirm_button": "Confirmer",
         "confirmed_title": "Proposition confirmée",
         "confirmed_body": "Merci. Votre proposition est transmise à la direction, qui décide chaque matin.",
+        "confirmed_body_urgent": "Merci. Votre appel à témoins urgent est transmis à la direction : il sera publié dès le second accord, sans attendre le matin.",
         "already_confirmed": "Cette proposition a déjà été confirmée.",
         "expired_confirmation": "Le délai de confirmation est passé : la proposition a expiré. "
         "Vous pouvez la proposer à nouveau.",
@@ -51,7 +63,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "status": "État",
         "version": "Version",
         "proposed_by": "Proposé par",
-        "mail_confirm_subject": "Confirmez votre proposition de publication",
+        "mail_confirm_subject": "Confirmez votre proposition : {kind} — {excerpt}",
         "mail_confirm_body": "Vous avez proposé une publication pour le compte X. Pour la transmettre à "
         "la direction, ouvrez ce lien et appuyez sur « Confirmer » :",
         "mail_confirm_expiry": "Ce lien est valable jusqu'au {date}. Si vous n'êtes pas à l'origine de "
@@ -82,27 +94,30 @@ STRINGS: dict[str, dict[str, str]] = {
         "done_title": "C'est fait",
         "approved_vote": "Votre accord est enregistré.",
         "approved_final": "Le quorum est atteint : la publication est approuvée.",
+        "approved_final_urgent": "Le quorum est atteint : cet appel à témoins urgent est publié immédiatement.",
         "rejected_done": "La proposition est rejetée ; son auteur en est informé.",
         "changes_done": "La proposition est renvoyée à son auteur.",
         "edited_done": "Nouvelle version enregistrée ; les décideurs vont la recevoir.",
         "withdrawn_done": "Votre proposition est retirée.",
         "self_approval_title": "Vous ne pouvez pas approuver cette publication",
         "mail_review_subject": "À décider : {kind} — {excerpt}",
+        "urgent_prefix": "[URGENT] ",
+        "desk_link": "Bureau des décideurs",
+        "mail_footer": "Vous recevez ce message de postdesk, l'outil de publication du compte X de {organisation}. Ouvrir un lien ne change rien : chaque lien ouvre une page qui demande de confirmer.",
         "mail_review_body": "Une nouvelle publication attend votre décision. La voici telle qu'elle apparaîtra sur X.",
         "mail_review_own": "Vous êtes l'auteur de ce texte : un autre décideur doit l'approuver. Vous pouvez le rejeter, demander des modifications ou le modifier.",
         "mail_review_version": "Le texte a été modifié (version {version}) : les accords précédents ne valent plus.",
         "mail_links_footer": "Chaque lien ouvre une page qui demande de confirmer : ouvrir un lien ne change rien.",
-        "mail_pending_subject": "Votre proposition est transmise à la direction",
-        "mail_pending_body": "Votre proposition est confirmée et transmise aux décideurs. Vous serez informé de leur décision. Vous pouvez encore la retirer :",
-        "mail_approved_subject": "Publication approuvée : {excerpt}",
-        "mail_approved_body": "La publication est approuvée ({count} accord(s)). Elle sera publiée lors d'une prochaine publication du matin{urgent}.",
-        "mail_approved_urgent": ", ou dès maintenant car elle est urgente",
-        "mail_rejected_subject": "Publication rejetée : {excerpt}",
+        "mail_pending_subject": "Transmise à la direction : {kind} — {excerpt}",
+        "mail_pending_body": "Votre proposition est confirmée et transmise aux décideurs. Vous serez informé de leur décision ; vous pouvez la suivre, et la retirer tant qu'elle n'est pas publiée, par les liens ci-dessous.",
+        "mail_approved_subject": "Approuvée : {kind} — {excerpt}",
+        "mail_approved_body": "La publication est approuvée ({approvals}). {next}",
+        "mail_rejected_subject": "Rejetée : {kind} — {excerpt}",
         "mail_rejected_body": "{who} a rejeté la publication. Motif : {reason}",
-        "mail_changes_subject": "Modifications demandées : {excerpt}",
+        "mail_changes_subject": "Modifications demandées : {kind} — {excerpt}",
         "mail_changes_body": "{who} demande des modifications : {comment}",
         "mail_changes_edit": "Modifiez le texte par ce lien ; la nouvelle version repartira chez les décideurs.",
-        "mail_withdrawn_subject": "Proposition retirée : {excerpt}",
+        "mail_withdrawn_subject": "Retirée : {kind} — {excerpt}",
         "mail_withdrawn_body": "{who} a retiré sa proposition.",
         "version_stale_title": "Ce lien concerne une ancienne version",
         "list_title": "Toutes les propositions",
@@ -119,15 +134,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "mail_digest_due": "Sera publié lors de la prochaine publication du matin :",
         "mail_digest_nothing": "Rien n'attend votre décision et rien n'est à publier : c'est une journée normale.",
         "mail_alert_subject": "postdesk : alerte",
-        "mail_published_subject": "Publié : {excerpt}",
+        "mail_published_subject": "Publiée : {kind} — {excerpt}",
         "mail_published_body": "La publication est en ligne : {url}",
-        "mail_expired_subject": "Publication expirée : {excerpt}",
+        "mail_expired_subject": "Expirée : {kind} — {excerpt}",
         "mail_expired_body": "La date limite de la publication est passée avant qu'elle ne parte : elle ne sera pas publiée.",
-        "mail_reconcile_subject": "À vérifier sur X : {excerpt}",
+        "mail_reconcile_subject": "À vérifier sur X : {kind} — {excerpt}",
         "mail_reconcile_body": "postdesk ne peut pas dire si cette publication est partie sur X : {reason}. Regardez le compte, puis dites-le par l'un de ces liens. Elle ne sera jamais republiée sans votre décision.",
-        "mail_failed_subject": "Publication refusée par X : {excerpt}",
+        "mail_failed_subject": "Refusée par X : {kind} — {excerpt}",
         "mail_failed_body": "X a refusé cette publication : {reason}. Vous pouvez la publier à nouveau (par exemple après un refus passager) ou l'abandonner.",
-        "mail_abandoned_subject": "Publication abandonnée : {excerpt}",
+        "mail_abandoned_subject": "Abandonnée : {kind} — {excerpt}",
         "mail_abandoned_body": "{who} a abandonné cette publication : elle ne sera pas publiée.",
         "mail_alert_no_channel": "Rien n'a été publié ce matin : {reason}. Les publications approuvées attendent ; elles partiront lors de la première publication du matin qui suivra la correction.",
         "mail_alert_unreachable": "X n'a pas pu être joint : {reason}. La publication du matin s'est arrêtée ; rien n'a été publié deux fois. Les publications approuvées attendent la prochaine publication, qui vérifiera d'abord sur le compte ce qui a pu partir.",
@@ -149,6 +164,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "app_name": "postdesk",
         "colon": ": ",
+        "judicial_risk_title": "Judicial risk",
+        "urgent_title": "Urgent",
+        "alt_shown": "Description",
+        "follow_title": "Your proposal",
+        "follow_actions": "What you can do",
+        "follow_history": "History",
+        "follow_link": "Follow my proposal",
+        "propose_another": "Propose another post",
+        "sent_confirmed": "This proposal is confirmed. Follow it through the “Follow my proposal” link of the messages you received.",
         "propose_title": "Propose a post",
         "propose_intro": "Any colleague may propose a post for the X account. "
         "The director's office decides what goes out, each morning.",
@@ -177,6 +201,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "confirm_button": "Confirm",
         "confirmed_title": "Proposal confirmed",
         "confirmed_body": "Thank you. Your proposal has gone to the approvers, who decide each morning.",
+        "confirmed_body_urgent": "Thank you. Your urgent call for witnesses has gone to the approvers: it goes out as soon as its quorum is reached, without waiting for the morning.",
         "already_confirmed": "This proposal was already confirmed.",
         "expired_confirmation": "The time to confirm has passed: the proposal has expired. "
         "You may propose it again.",
@@ -189,7 +214,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "status": "Status",
         "version": "Version",
         "proposed_by": "Proposed by",
-        "mail_confirm_subject": "Confirm your proposed post",
+        "mail_confirm_subject": "Confirm your proposal: {kind} — {excerpt}",
         "mail_confirm_body": "You proposed a post for the X account. To send it to the approvers, "
         "open this link and press “Confirm”:",
         "mail_confirm_expiry": "This link is valid until {date}. If you did not make this proposal, "
@@ -220,27 +245,30 @@ STRINGS: dict[str, dict[str, str]] = {
         "done_title": "Done",
         "approved_vote": "Your approval is recorded.",
         "approved_final": "The quorum is reached: the post is approved.",
+        "approved_final_urgent": "The quorum is reached: this urgent call for witnesses is being published now.",
         "rejected_done": "The proposal is rejected; its author is told.",
         "changes_done": "The proposal is back with its author.",
         "edited_done": "New version saved; the approvers will receive it.",
         "withdrawn_done": "Your proposal is withdrawn.",
         "self_approval_title": "You cannot approve this post",
         "mail_review_subject": "To decide: {kind} — {excerpt}",
+        "urgent_prefix": "[URGENT] ",
+        "desk_link": "Approvers' desk",
+        "mail_footer": "You receive this message from postdesk, the publishing tool of {organisation}'s X account. Opening a link changes nothing: each link opens a page that asks you to confirm.",
         "mail_review_body": "A new post awaits your decision. Here it is as it will appear on X.",
         "mail_review_own": "You wrote this text: another approver must approve it. You may reject it, request changes or edit it.",
         "mail_review_version": "The text was edited (version {version}): earlier approvals no longer count.",
         "mail_links_footer": "Each link opens a page that asks you to confirm: opening a link changes nothing.",
-        "mail_pending_subject": "Your proposal has gone to the approvers",
-        "mail_pending_body": "Your proposal is confirmed and has gone to the approvers. You will be told of their decision. You may still withdraw it:",
-        "mail_approved_subject": "Post approved: {excerpt}",
-        "mail_approved_body": "The post is approved ({count} approval(s)). It will go out at a coming morning run{urgent}.",
-        "mail_approved_urgent": ", or right now as it is urgent",
-        "mail_rejected_subject": "Post rejected: {excerpt}",
+        "mail_pending_subject": "Gone to the approvers: {kind} — {excerpt}",
+        "mail_pending_body": "Your proposal is confirmed and has gone to the approvers. You will be told of their decision; you may follow it, and withdraw it until it is published, through the links below.",
+        "mail_approved_subject": "Approved: {kind} — {excerpt}",
+        "mail_approved_body": "The post is approved ({approvals}). {next}",
+        "mail_rejected_subject": "Rejected: {kind} — {excerpt}",
         "mail_rejected_body": "{who} rejected the post. Reason: {reason}",
-        "mail_changes_subject": "Changes requested: {excerpt}",
+        "mail_changes_subject": "Changes requested: {kind} — {excerpt}",
         "mail_changes_body": "{who} requests changes: {comment}",
         "mail_changes_edit": "Edit the text through this link; the new version goes back to the approvers.",
-        "mail_withdrawn_subject": "Proposal withdrawn: {excerpt}",
+        "mail_withdrawn_subject": "Withdrawn: {kind} — {excerpt}",
         "mail_withdrawn_body": "{who} withdrew their proposal.",
         "version_stale_title": "This link is for an older version",
         "list_title": "All proposals",
@@ -257,15 +285,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "mail_digest_due": "Will go out at the next morning run:",
         "mail_digest_nothing": "Nothing awaits your decision and nothing is due: a normal day.",
         "mail_alert_subject": "postdesk: alert",
-        "mail_published_subject": "Published: {excerpt}",
+        "mail_published_subject": "Published: {kind} — {excerpt}",
         "mail_published_body": "The post is online: {url}",
-        "mail_expired_subject": "Post expired: {excerpt}",
+        "mail_expired_subject": "Expired: {kind} — {excerpt}",
         "mail_expired_body": "The post's expiry passed before it went out: it will not be published.",
-        "mail_reconcile_subject": "To check on X: {excerpt}",
+        "mail_reconcile_subject": "To check on X: {kind} — {excerpt}",
         "mail_reconcile_body": "postdesk cannot tell whether this post went out on X: {reason}. Look at the account, then say so through one of these links. It will never be posted again without your decision.",
-        "mail_failed_subject": "Post refused by X: {excerpt}",
+        "mail_failed_subject": "Refused by X: {kind} — {excerpt}",
         "mail_failed_body": "X refused this post: {reason}. You may publish it again (after a passing refusal, say) or abandon it.",
-        "mail_abandoned_subject": "Post abandoned: {excerpt}",
+        "mail_abandoned_subject": "Abandoned: {kind} — {excerpt}",
         "mail_abandoned_body": "{who} abandoned this post: it will not be published.",
         "mail_alert_no_channel": "Nothing was published this morning: {reason}. Approved posts wait; they go out at the first morning run after the fix.",
         "mail_alert_unreachable": "X could not be reached: {reason}. The morning run stopped; nothing was posted twice. Approved posts wait for the next run, which first checks the account for anything that may have gone out.",
@@ -439,6 +467,8 @@ ERRORS: dict[str, dict[str, str]] = {
         "abandoned_already": "Cette publication a été abandonnée : elle reste ainsi.",
         "withdraw_not_yours": "Ce lien de retrait n'est pas celui de l'auteur de cette proposition.",
         "not_a_review_link": "Ce lien ne sert pas à décider d'une proposition.",
+        "not_a_follow_link": "Cette page est celle de l'auteur d'une autre proposition.",
+        "shows_only": "Cette page ne fait que montrer : il n'y a rien à envoyer.",
         "unknown_action": "Ce lien demande une action que postdesk ne connaît pas (ou plus). Rien n'a été fait ; utilisez les liens d'un message récent.",
         "not_a_list_link": "Ce lien n'ouvre pas le bureau des décideurs.",
         "not_a_form_token": "Ce formulaire n'est pas un formulaire de proposition : rouvrez le formulaire et envoyez-le à nouveau.",
@@ -485,6 +515,8 @@ ERRORS: dict[str, dict[str, str]] = {
         "abandoned_already": "This post was abandoned: it stays so.",
         "withdraw_not_yours": "This withdrawal link is not the author's of this proposal.",
         "not_a_review_link": "This link does not decide on a proposal.",
+        "not_a_follow_link": "This page belongs to the author of another proposal.",
+        "shows_only": "This page only shows: there is nothing to send.",
         "unknown_action": "This link asks for an action postdesk does not know (or no longer knows). Nothing was done; use the links of a recent message.",
         "not_a_list_link": "This link does not open the approvers' desk.",
         "not_a_form_token": "This form is not a proposal form: open the form again and send it again.",
@@ -559,3 +591,194 @@ def french_typography(text: str) -> str:
 for _table in (STRINGS["fr"], FIELD_ERRORS_FR, ERRORS["fr"], STATES["fr"], DOING["fr"]):
     for _key, _value in _table.items():
         _table[_key] = french_typography(_value)
+
+
+# -- what happens next, and what happened: the follow-up page, the desk, the mails ------------------
+NEXT: dict[str, dict[str, str]] = {
+    "fr": {
+        "confirm": "Ouvrez le lien du message envoyé à {email} et appuyez sur « Confirmer » avant le {date} : la proposition ira alors à la direction, qui décide chaque matin.",
+        "decision": "La direction décide de ce qui est publié ; pour l'instant : {approvals}.",
+        "decision_urgent": "Appel à témoins urgent : il sera publié dès que le quorum sera atteint, sans attendre le matin ; pour l'instant : {approvals}.",
+        "run": "Elle partira lors de la publication du {when}.",
+        "run_held": "Elle partira lors de la publication du {when} : chaque publication du matin en publie {cap} au plus, et d'autres, approuvées avant elle, passent d'abord.",
+        "run_embargo": "Elle partira lors de la publication du {when}, la première après son embargo.",
+        "expires_first": "Sa date limite ({expiry}) tombe avant la prochaine publication du matin qui pourrait la publier : elle expirera sans être publiée.",
+        "no_run": "Aucune publication du matin ne la publiera dans l'année qui vient : parlez-en à la direction.",
+        "urgent_now": "Appel à témoins urgent : il est publié dès maintenant.",
+        "edit": "La direction demande des modifications : modifiez le texte par le lien « Modifier » ; la nouvelle version repartira chez les décideurs.",
+        "publishing": "Elle est en cours de publication.",
+        "published": "Elle est en ligne depuis le {when}.",
+        "reconcile": "postdesk ne peut pas dire si elle est partie sur X : la direction vérifie et décide.",
+        "failed": "X l'a refusée ; la direction décide de la publier à nouveau ou de l'abandonner.",
+        "ended": "Elle ne sera pas publiée.",
+    },
+    "en": {
+        "confirm": "Open the link in the message sent to {email} and press “Confirm” before {date}: the proposal then goes to the approvers, who decide each morning.",
+        "decision": "The approvers decide what goes out; so far: {approvals}.",
+        "decision_urgent": "Urgent call for witnesses: it goes out as soon as its quorum is reached, without waiting for the morning; so far: {approvals}.",
+        "run": "It goes out at the morning run of {when}.",
+        "run_held": "It goes out at the morning run of {when}: each morning run publishes {cap} at most, and others, approved before it, go first.",
+        "run_embargo": "It goes out at the morning run of {when}, the first after its embargo.",
+        "expires_first": "Its expiry ({expiry}) comes before the next morning run that could publish it: it will expire without being published.",
+        "no_run": "No morning run will publish it within the coming year: talk to the approvers.",
+        "urgent_now": "Urgent call for witnesses: it is being published now.",
+        "edit": "The approvers ask for changes: edit the text through the “Edit” link; the new version goes back to them.",
+        "publishing": "It is being published.",
+        "published": "It has been online since {when}.",
+        "reconcile": "postdesk cannot tell whether it went out on X: the approvers check and decide.",
+        "failed": "X refused it; the approvers decide to publish it again or to abandon it.",
+        "ended": "It will not be published.",
+    },
+}
+
+JOURNAL: dict[str, dict[str, str]] = {
+    "fr": {
+        "submitted": "Proposée",
+        "confirmed": "Confirmée par son auteur",
+        "approved": "Approuvée",
+        "quorum reached": "Quorum atteint",
+        "rejected": "Rejetée",
+        "changes requested": "Modifications demandées",
+        "edited": "Texte modifié",
+        "withdrawn": "Retirée",
+        "expired": "Expirée",
+        "claimed": "Prise par une publication du matin",
+        "published": "Publiée",
+        "publish deferred": "Publication reportée",
+        "failed": "Refusée par X",
+        "needs reconcile": "À vérifier sur X",
+        "held for a check": "Mise de côté le temps de vérifier sur X",
+        "marked published": "Enregistrée comme publiée",
+        "publish again": "Remise à publier",
+        "abandoned": "Abandonnée",
+        "mail_failed": "Message non envoyé (il sera renvoyé)",
+        "mail_bounced": "Message non distribué",
+        "mail_complaint": "Message signalé comme indésirable",
+        "mail_rejected": "Message refusé par SES",
+        "refused": "Lien refusé ({action})",
+    },
+    "en": {
+        "submitted": "Proposed",
+        "confirmed": "Confirmed by its author",
+        "approved": "Approved",
+        "quorum reached": "Quorum reached",
+        "rejected": "Rejected",
+        "changes requested": "Changes requested",
+        "edited": "Text edited",
+        "withdrawn": "Withdrawn",
+        "expired": "Expired",
+        "claimed": "Taken by a morning run",
+        "published": "Published",
+        "publish deferred": "Publication put off",
+        "failed": "Refused by X",
+        "needs reconcile": "To be checked on X",
+        "held for a check": "Held while X is checked",
+        "marked published": "Recorded as published",
+        "publish again": "Set to publish again",
+        "abandoned": "Abandoned",
+        "mail_failed": "Mail not sent (it will be sent again)",
+        "mail_bounced": "Mail not delivered",
+        "mail_complaint": "Mail reported as spam",
+        "mail_rejected": "Mail refused by SES",
+        "refused": "Link refused ({action})",
+    },
+}
+
+_MONTHS = {
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+_WEEKDAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+def zone_name(time_zone: str, language: str) -> str:
+    """ "heure de Paris" / "Paris time", from the zone's city."""
+    city = time_zone.rsplit("/", 1)[-1].replace("_", " ")
+    return f"heure de {city}" if pick_language(language) == "fr" else f"{city} time"
+
+
+def when(moment: datetime, language: str, time_zone: str, *, weekday: bool = True) -> str:
+    """A moment as people say it, in the organisation's zone, with the zone named:
+    "mardi 1 décembre 2026 à 08:00 (heure de Paris)", "Tuesday 1 December 2026 at 08:00 (Paris time)"."""
+    language = pick_language(language)
+    local = moment.astimezone(ZoneInfo(time_zone))
+    day = _WEEKDAYS[language][local.weekday()] + " " if weekday else ""
+    month = _MONTHS[language][local.month - 1]
+    at = "à" if language == "fr" else "at"
+    text = f"{day}{local.day} {month} {local.year} {at} {local:%H:%M} ({zone_name(time_zone, language)})"
+    return text
+
+
+def approvals_count(count: int, quorum: int, language: str) -> str:
+    """ "1 accord sur 2", "2 accords sur 2"; "1 of 2 approvals"."""
+    if pick_language(language) == "fr":
+        return f"{count} accord{'s' if count > 1 else ''} sur {quorum}"
+    return f"{count} of {quorum} approval{'s' if quorum > 1 else ''}"
+
+
+def journal_action(action: str, language: str) -> str:
+    """An audit line's action in words."""
+    words = JOURNAL[pick_language(language)]
+    if action.startswith("refused "):
+        button = strings(language).get(f"{action.removeprefix('refused ')}_button", action)
+        return words["refused"].format(action=button)
+    return words.get(action, action)
+
+
+for _table in (NEXT["fr"], JOURNAL["fr"]):
+    for _key, _value in _table.items():
+        _table[_key] = french_typography(_value)
+
+
+def next_text(
+    code: str,
+    language: str,
+    time_zone: str,
+    *,
+    run_at: datetime | None = None,
+    approvals: int = 0,
+    quorum: int = 0,
+    email: str = "",
+    cap: int = 0,
+    expiry: datetime | None = None,
+) -> str:
+    """What happens next to a proposal, in words, with the run that will publish it named."""
+    language = pick_language(language)
+    template = NEXT[language].get(code, "")
+    return template.format(
+        when=when(run_at, language, time_zone) if run_at else "",
+        date=when(run_at, language, time_zone) if run_at else "",
+        approvals=approvals_count(approvals, quorum, language),
+        email=email,
+        cap=cap,
+        expiry=when(expiry, language, time_zone) if expiry else "",
+    )

@@ -34,8 +34,9 @@ def _propose(page: Any, stack: RunningStack, text: str, proposer: str, kind: str
     page.get_by_label("Texte de la publication").fill(text)
     page.get_by_label("Type de publication").select_option(kind)
     page.get_by_label("Votre adresse de travail").fill(proposer)
-    page.get_by_role("button", name="Envoyer la proposition").click()
-    assert page.get_by_role("heading", name="Vérifiez votre boîte mail").is_visible()
+    with page.expect_navigation():  # POST, then the redirect to the page of what was sent
+        page.get_by_role("button", name="Envoyer la proposition").click()
+    page.get_by_role("heading", name="Vérifiez votre boîte mail").wait_for()
 
 
 def test_a_colleague_proposes_confirms_from_the_mail_and_the_proposal_is_pending(
@@ -92,7 +93,8 @@ def test_an_approver_approves_from_the_mail_after_a_page_that_changes_nothing(
     page.get_by_role("button", name="Approuver").click()
     assert page.get_by_text("Le quorum est atteint").is_visible()
     assert _status(local_stack, text) == "APPROVED"
-    assert _mail(local_stack, "agent.moreau@example.org", "Publication approuvée")
+    approved = _mail(local_stack, "agent.moreau@example.org", "Approuvée")
+    assert "Elle partira lors de la publication du" in approved["text"]
 
 
 def test_an_approver_rejects_and_the_reason_reaches_the_proposer(
@@ -109,7 +111,7 @@ def test_an_approver_rejects_and_the_reason_reaches_the_proposer(
     page.get_by_role("button", name="Rejeter").click()
     assert page.get_by_text("La proposition est rejetée").is_visible()
     assert _status(local_stack, text) == "REJECTED"
-    notice = _mail(local_stack, "agent.petit@example.org", "Publication rejetée")
+    notice = _mail(local_stack, "agent.petit@example.org", "Rejetée")
     assert "L'enquête est encore en cours : rien avant le procès." in notice["text"]
 
 
@@ -137,7 +139,7 @@ def test_the_morning_run_publishes_an_approved_post_once_and_tells_the_proposer(
     assert page.url.endswith("/_local/timeline"), page.url
     assert page.get_by_text(text).count() == 1
     assert _status(local_stack, text) == "PUBLISHED"
-    assert _mail(local_stack, "agent.roux@example.org", "Publié")
+    assert _mail(local_stack, "agent.roux@example.org", "Publiée")
     # And a second run publishes nothing more
     with page.expect_navigation():
         page.get_by_role("button", name="Run a morning run now").click()

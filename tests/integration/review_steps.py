@@ -28,7 +28,7 @@ def pending_proposal(stack: Stack, **fields: Any) -> str:
 
 
 def last_mail(stack: Stack, person: str, subject_has: str = "") -> SentMail:
-    mails = [m for m in stack.mails_to(person) if subject_has in m.subject]
+    mails = [m for m in stack.mails_to(person) if subject_has.lower() in m.subject.lower()]
     assert mails, f"no mail to {person} with {subject_has!r}"
     return mails[-1]
 

@@ -122,9 +122,15 @@ def test_the_web_form_posts_multipart_with_images_and_answers_check_your_mailbox
         },
         files={"image_1": ("photo.png", "image/png", PNG)},
     )
-    # Then they see "check your mailbox"
-    assert answer.status == 201
-    assert "Vérifiez votre boîte mail" in answer.body
+    # Then the answer sends the browser on to a page (POST, then GET: a refresh sends nothing twice)
+    assert answer.status == 303
+    path, query = stack.path_of(answer.headers["location"])
+    page = stack.request("GET", path, query=query)
+    # Which says to check the mailbox, shows what was sent, the image's description in plain sight
+    assert page.status == 200 and "Vérifiez votre boîte mail" in page.body
+    assert "agent.martin@example.org" in page.body
+    assert "Deux agents devant le commissariat</figcaption>" in page.body
+    assert "Proposer une autre publication" in page.body
     mail = stack.mails_to("agent.martin@example.org")[0]
     # And the user's text is escaped in the HTML mail, plain in the text mail
     assert "&lt;3 &amp; &#34;merci&#34;" in mail.html or "&lt;3 &amp; &quot;merci&quot;" in mail.html
@@ -145,3 +151,34 @@ def test_openapi_describes_the_routes(stack: Stack) -> None:
     assert answer.status == 200
     paths = answer.json()["paths"]
     assert "/proposals" in paths and "post" in paths["/proposals"]
+
+
+def _form_token(stack: Stack) -> str:
+    import re
+
+    form = stack.request("GET", "/proposals/new").body
+    match = re.search(r'name="form_token" value="([^"]+)"', form)
+    assert match, "the form carries no one-time token"
+    return match.group(1)
+
+
+def test_the_same_form_sent_twice_makes_one_proposal(stack: Stack) -> None:
+    from postdesk.handlers.wiring import get_services
+
+    # Given the form, opened once, filled and sent
+    fields = {
+        "text": "Soirée portes ouvertes au commissariat",
+        "kind": "recruitment",
+        "proposer_email": "agent.martin@example.org",
+        "form_token": _form_token(stack),
+    }
+    first = stack.post_form("/proposals", fields)
+    # When it is sent again (a double click, a retry after a lost answer, the browser's back and resend)
+    again = stack.post_form("/proposals", fields)
+    # Then the second answer leads to the first proposal's page, and nothing new is stored or mailed
+    assert first.status == again.status == 303
+    assert len(list(get_services().store.all())) == 1
+    assert len(stack.mails_to("agent.martin@example.org")) == 1
+    first_page = stack.request("GET", *stack.path_of(first.headers["location"])[:1]).body
+    again_page = stack.request("GET", *stack.path_of(again.headers["location"])[:1]).body
+    assert "Soirée portes ouvertes" in first_page and "Soirée portes ouvertes" in again_page

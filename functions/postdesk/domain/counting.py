@@ -335,3 +335,22 @@ def _trim(run: str, ending: re.Pattern[str], *, balance_parentheses: bool) -> st
     while run and not ending.fullmatch(run[-1]):
         run = run[:-1]
     return run
+
+
+DISPLAYED_URL_LENGTH = 23  # X shows a link without its scheme, cut to about this many characters
+
+
+def as_x_shows(text: str) -> str:
+    """The text as X shows it: each link without its scheme (and `www.`), cut with an ellipsis."""
+    shown: list[str] = []
+    position = 0
+    for start, end in find_urls(text):
+        url = text[start:end]
+        bare = re.sub(r"^https?://", "", url, flags=re.IGNORECASE)
+        bare = bare.removeprefix("www.")
+        if len(bare) > DISPLAYED_URL_LENGTH:
+            bare = bare[: DISPLAYED_URL_LENGTH - 1] + "…"
+        shown += [text[position:start], bare]
+        position = end
+    shown.append(text[position:])
+    return "".join(shown)

@@ -135,6 +135,7 @@ MARK_PUBLISHED = "mark_published"
 PUBLISH_AGAIN = "publish_again"
 ABANDON = "abandon"
 FOLLOW = "follow"  # the proposer's follow-up page: only shows
+DESK = "desk"  # the approvers' desk: only shows; each row's actions are links of their own
 SENT = "sent"  # the page after submitting the form: only shows, only until the proposal is confirmed
 PROPOSE = "propose"  # the proposal form's one-time token
 REVIEW_ACTIONS = (APPROVE, REJECT, REQUEST_CHANGES, EDIT)

@@ -17,13 +17,13 @@ from postdesk.domain.addresses import canonical_address
 from postdesk.domain.links import LIST
 from postdesk.domain.proposal import ImageUpload
 from postdesk.domain.validation import validate_proposal
-from postdesk.errors import InvalidProposal, NotFound, PayloadTooLarge, PostdeskError
+from postdesk.errors import InvalidLink, InvalidProposal, NotFound, PayloadTooLarge, PostdeskError
 from postdesk.handlers.wiring import get_services
 from postdesk.observability import logger, metrics, tracer
 from postdesk.templates import kind_choices, render
 from postdesk.use_cases import links, proposing
 from postdesk.web.forms import json_images, media_type, parse_form, parse_json_object
-from postdesk.web.pages import as_json, error_document, error_page, field_errors, html, message_page
+from postdesk.web.pages import PAGE_HEADERS, as_json, error_document, error_page, field_errors, html
 from postdesk.wording import pick_language, strings
 
 if TYPE_CHECKING:
@@ -105,6 +105,7 @@ def _form_page(language: str, values: dict[str, Any], errors: dict[str, str], st
         values=values,
         errors=errors,
         count=counting.weighted_length(str(values.get("text", ""))),
+        form_token=proposing.new_form_token(get_services()),
     )
     return html(body, status)
 
@@ -207,16 +208,34 @@ def propose(
     except InvalidProposal as error:
         values = {**_EMPTY_FORM, **form.fields}
         return _form_page(language, values, field_errors(error, language), error.status_code)
-    proposal = proposing.submit_proposal(services, draft, source="web", language=language, via="web form")
-    metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
-    t = strings(language)
-    return message_page(
-        t["submitted_title"],
-        [t["submitted_body"].format(email=proposal.proposer_email)],
+    proposal = proposing.submit_proposal(
+        services,
+        draft,
+        source="web",
         language=language,
-        status=201,
-        switch_url=_switch_url("/proposals/new", language),
+        via="web form",
+        form_nonce=_form_nonce(services, form.fields.get("form_token", "")),
     )
+    metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
+    # Post, then redirect: a refresh shows the page again and sends nothing twice.
+    return Response(
+        status_code=303,
+        content_type="text/plain; charset=utf-8",
+        body="",
+        headers={**PAGE_HEADERS, "Location": proposing.sent_page_link(services, proposal)},
+    )
+
+
+def _form_nonce(services: Services, token: str) -> str | None:
+    """The form's one-time token, when it is genuine: a form sent again then answers its first
+    proposal. A missing, forged or outlived token only loses that protection, never the proposal."""
+    if not token:
+        return None
+    try:
+        return proposing.form_nonce(services, token)
+    except InvalidLink:
+        logger.info("form token not valid: the proposal is taken without it")
+        return None
 
 
 def _validation_settings(services: Services) -> dict[str, Any]:

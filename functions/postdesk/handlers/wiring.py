@@ -50,7 +50,11 @@ def get_services() -> Services:
     return Services(
         settings=settings,
         store=ProposalStore(settings.table_name, region),
-        mailer=SesMailer(settings.sender_address, configuration_set=settings.mail_configuration_set),
+        mailer=SesMailer(
+            settings.sender_address,
+            configuration_set=settings.mail_configuration_set,
+            display_name=settings.organisation_name or "postdesk",
+        ),
         media=MediaStore(settings.media_bucket, client=s3),
         raw_mail=RawMailStore(settings.media_bucket, settings.inbound_mail_prefix, client=s3),
         signing_keys=lambda: load_signing_keys(settings.signing_keys_secret),

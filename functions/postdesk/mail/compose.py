@@ -1,13 +1,15 @@
 """Every mail postdesk sends, with its signed links: built here, owed and delivered through the outbox.
 
-The review mails, the decisions told to the proposer and the approvers, the publication and expiry
-notices, the alerts, and the mails that ask a person to settle what the morning run could not."""
+Who gets what: the proposer is told of every step of their proposal, with a link to follow it; an
+approver gets one mail per version to decide, the morning digest, and what asks them to act (a post to
+settle); other approvers' decisions and the publications show on the desk and in the digest, not as
+more mail, unless ApproverNotifications=all. Subjects say what the mail is about: the kind, the first
+words of the text, [URGENT] for an urgent call for witnesses."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from postdesk.domain.addresses import canonical_address
 from postdesk.domain.kinds import LABELS
@@ -16,6 +18,8 @@ from postdesk.domain.links import (
     ALL_PROPOSALS,
     APPROVE,
     CONFIRM,
+    DESK,
+    FOLLOW,
     PUBLISH_AGAIN,
     REVIEW_ACTIONS,
     SETTLING_ACTIONS,
@@ -25,14 +29,17 @@ from postdesk.domain.links import (
     sign,
 )
 from postdesk.domain.mail import Mail
-from postdesk.domain.review_rules import authors
+from postdesk.domain.review_rules import OPEN_FOR_WITHDRAWAL, authors
 from postdesk.domain.states import Status
 from postdesk.templates import render
-from postdesk.wording import pick_language, strings
+from postdesk.wording import pick_language, strings, when
 
 if TYPE_CHECKING:
     from postdesk.domain.proposal import Proposal
     from postdesk.services import Services
+
+FOLLOW_LINK_DAYS = 90  # the proposer's follow-up link: the life of a proposal, and a little after
+DESK_LINK_HOURS = 24  # the approvers' desk only shows; a forwarded one must not last
 
 
 def excerpt(text: str, length: int = 60) -> str:
@@ -82,9 +89,46 @@ def action_links(
     ]
 
 
-def _review_expiry(services: Services, proposal: Proposal) -> datetime:
+def review_expiry(services: Services, proposal: Proposal) -> datetime:
     expiry = services.clock() + timedelta(days=services.settings.review_link_days)
     return min(expiry, proposal.expires_at) if proposal.expires_at else expiry
+
+
+def follow_action(services: Services, proposal: Proposal) -> tuple[str, str]:
+    """The proposer's "Follow my proposal" link: shows, never acts."""
+    url = link(
+        services,
+        actor=proposal.proposer_email,
+        proposal=proposal,
+        action=FOLLOW,
+        expires=services.clock() + timedelta(days=FOLLOW_LINK_DAYS),
+        language=proposal.language,
+    )
+    return (strings(proposal.language)["follow_link"], url)
+
+
+def desk_action(services: Services, approver: str, language: str) -> tuple[str, str]:
+    """An approver's link to the desk, for one day: it only shows; each row's actions are links of their
+    own, signed when the desk is drawn."""
+    url = link(
+        services,
+        actor=approver,
+        proposal=None,
+        action=DESK,
+        expires=services.clock() + timedelta(hours=DESK_LINK_HOURS),
+        language=language,
+    )
+    return (strings(language)["desk_link"], url)
+
+
+def subject(key: str, proposal: Proposal, language: str) -> str:
+    t = strings(language)
+    prefix = t["urgent_prefix"] if proposal.urgent else ""
+    return prefix + t[key].format(kind=LABELS[language][proposal.kind], excerpt=excerpt(proposal.text, 50))
+
+
+def organisation(services: Services) -> str:
+    return services.settings.organisation_name or "postdesk"
 
 
 def compose(
@@ -98,11 +142,14 @@ def compose(
     actions: list[tuple[str, str]] | None = None,
     footer: str = "",
 ) -> Mail:
+    t = strings(language)
     context: dict[str, Any] = {
         "paragraphs": paragraphs,
         "proposal": proposal,
         "actions": actions or [],
         "footer": footer,
+        "organisation": organisation(services),
+        "why": t["mail_footer"].format(organisation=organisation(services)),
     }
     zone = services.settings.time_zone
     return Mail(
@@ -110,13 +157,13 @@ def compose(
         subject=subject,
         text=render("mail.txt", language=language, time_zone=zone, **context),
         html=render("mail.html", language=language, time_zone=zone, **context),
+        proposal_id=proposal.id if proposal else "",
     )
 
 
 def confirmation(services: Services, proposal: Proposal) -> Mail:
     language = proposal.language
     t = strings(language)
-    date = proposal.confirm_by.astimezone(ZoneInfo(services.settings.time_zone)).strftime("%d/%m/%Y %H:%M")
     confirm = link(
         services,
         actor=proposal.proposer_email,
@@ -125,10 +172,11 @@ def confirmation(services: Services, proposal: Proposal) -> Mail:
         expires=proposal.confirm_by,
         language=language,
     )
+    date = when(proposal.confirm_by, language, services.settings.time_zone)
     return compose(
         services,
         to=proposal.proposer_email,
-        subject=t["mail_confirm_subject"],
+        subject=subject("mail_confirm_subject", proposal, language),
         paragraphs=[t["mail_confirm_body"]],
         language=language,
         proposal=proposal,
@@ -137,36 +185,33 @@ def confirmation(services: Services, proposal: Proposal) -> Mail:
     )
 
 
-def _withdraw_action(services: Services, proposal: Proposal) -> tuple[str, str]:
-    t = strings(proposal.language)
-    url = link(
-        services,
-        actor=proposal.proposer_email,
-        proposal=proposal,
-        action=WITHDRAW,
-        expires=_review_expiry(services, proposal),
-        language=proposal.language,
-    )
-    return (t["withdraw_button"], url)
-
-
 def to_proposer(
     services: Services,
     proposal: Proposal,
     subject_key: str,
     paragraphs: list[str],
     *,
-    withdraw: bool = False,
     extra: list[tuple[str, str]] | None = None,
 ) -> Mail:
+    """A step of the proposal, told to its proposer: with the link to withdraw it while that is still
+    possible, and the link to follow it."""
     t = strings(proposal.language)
     actions = list(extra or [])
-    if withdraw:
-        actions.append(_withdraw_action(services, proposal))
+    if proposal.status in OPEN_FOR_WITHDRAWAL:
+        withdraw = link(
+            services,
+            actor=proposal.proposer_email,
+            proposal=proposal,
+            action=WITHDRAW,
+            expires=review_expiry(services, proposal),
+            language=proposal.language,
+        )
+        actions.append((t["withdraw_button"], withdraw))
+    actions.append(follow_action(services, proposal))
     return compose(
         services,
         to=proposal.proposer_email,
-        subject=t[subject_key].format(excerpt=excerpt(proposal.text)),
+        subject=subject(subject_key, proposal, proposal.language),
         paragraphs=paragraphs,
         language=proposal.language,
         proposal=proposal,
@@ -175,10 +220,10 @@ def to_proposer(
 
 
 def review_requests(services: Services, proposal: Proposal) -> list[Mail]:
-    """One mail per approver for the current version, each with its own signed links."""
+    """One mail per approver for the current version, each with its own signed links and the desk."""
     language = pick_language(None)
     t = strings(language)
-    expires = _review_expiry(services, proposal)
+    expires = review_expiry(services, proposal)
     wrote = authors(proposal)
     mails = []
     for approver in services.settings.approvers:
@@ -186,6 +231,7 @@ def review_requests(services: Services, proposal: Proposal) -> list[Mail]:
         actions = action_links(
             services, actor=approver, proposal=proposal, actions=allowed, expires=expires, language=language
         )
+        actions.append(desk_action(services, approver, language))
         paragraphs = [t["mail_review_body"]]
         if proposal.version > 1:
             paragraphs.append(t["mail_review_version"].format(version=proposal.version))
@@ -195,51 +241,64 @@ def review_requests(services: Services, proposal: Proposal) -> list[Mail]:
             compose(
                 services,
                 to=approver,
-                subject=t["mail_review_subject"].format(
-                    kind=LABELS[language][proposal.kind], excerpt=excerpt(proposal.text)
-                ),
+                subject=subject("mail_review_subject", proposal, language),
                 paragraphs=paragraphs,
                 language=language,
                 proposal=proposal,
                 actions=actions,
-                footer=t["mail_links_footer"],
             )
         )
     return mails
 
 
-def to_everyone(
+def tell(
     services: Services, proposal: Proposal, subject_key: str, paragraph_key: str, **values: str
 ) -> list[Mail]:
-    """The same news to the proposer and every approver, each in their language."""
-    recipients = dict.fromkeys([proposal.proposer_email, *services.settings.approvers])
+    """A step of the proposal: to its proposer, in their language; to the approvers too only when they
+    asked for every decision (ApproverNotifications=all), else it shows on their desk and digest."""
     mails = []
-    for person in recipients:
-        language = proposal.language if person == proposal.proposer_email else pick_language(None)
-        t = strings(language)
-        mails.append(
-            compose(
-                services,
-                to=person,
-                subject=t[subject_key].format(excerpt=excerpt(proposal.text)),
-                paragraphs=[t[paragraph_key].format(**{k: t.get(v, v) for k, v in values.items()})],
-                language=language,
-                proposal=proposal,
-            )
+    language = proposal.language
+    t = strings(language)
+    mails.append(
+        to_proposer(
+            services,
+            proposal,
+            subject_key,
+            [t[paragraph_key].format(**{k: t.get(v, v) for k, v in values.items()})],
         )
+    )
+    if services.settings.approver_notifications == "all":
+        approvers_language = pick_language(None)
+        words = strings(approvers_language)
+        for approver in services.settings.approvers:
+            if canonical_address(approver) == canonical_address(proposal.proposer_email):
+                continue
+            mails.append(
+                compose(
+                    services,
+                    to=approver,
+                    subject=subject(subject_key, proposal, approvers_language),
+                    paragraphs=[
+                        words[paragraph_key].format(**{k: words.get(v, v) for k, v in values.items()})
+                    ],
+                    language=approvers_language,
+                    proposal=proposal,
+                    actions=[desk_action(services, approver, approvers_language)],
+                )
+            )
     return mails
 
 
 def published(services: Services, proposal: Proposal, url: str) -> list[Mail]:
-    return to_everyone(services, proposal, "mail_published_subject", "mail_published_body", url=url)
+    return tell(services, proposal, "mail_published_subject", "mail_published_body", url=url)
 
 
 def expired(services: Services, proposal: Proposal) -> list[Mail]:
-    return to_everyone(services, proposal, "mail_expired_subject", "mail_expired_body")
+    return tell(services, proposal, "mail_expired_subject", "mail_expired_body")
 
 
 def abandoned(services: Services, proposal: Proposal, who: str) -> list[Mail]:
-    return to_everyone(services, proposal, "mail_abandoned_subject", "mail_abandoned_body", who=who)
+    return tell(services, proposal, "mail_abandoned_subject", "mail_abandoned_body", who=who)
 
 
 def needs_a_decision(services: Services, proposal: Proposal, reason: str) -> list[Mail]:
@@ -259,19 +318,21 @@ def needs_a_decision(services: Services, proposal: Proposal, reason: str) -> lis
         compose(
             services,
             to=approver,
-            subject=t[subject_key].format(excerpt=excerpt(proposal.text)),
+            subject=subject(subject_key, proposal, language),
             paragraphs=[t[body_key].format(reason=reason)],
             language=language,
             proposal=proposal,
-            actions=action_links(
-                services,
-                actor=approver,
-                proposal=proposal,
-                actions=actions,
-                expires=expires,
-                language=language,
-            ),
-            footer=t["mail_links_footer"],
+            actions=[
+                *action_links(
+                    services,
+                    actor=approver,
+                    proposal=proposal,
+                    actions=actions,
+                    expires=expires,
+                    language=language,
+                ),
+                desk_action(services, approver, language),
+            ],
         )
         for approver in services.settings.approvers
     ]

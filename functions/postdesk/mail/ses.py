@@ -23,8 +23,15 @@ PROPOSAL_TAG = "proposal"
 
 
 class SesMailer:
-    def __init__(self, sender: str, client: SESClient | None = None, configuration_set: str = "") -> None:
+    def __init__(
+        self,
+        sender: str,
+        client: SESClient | None = None,
+        configuration_set: str = "",
+        display_name: str = "postdesk",
+    ) -> None:
         self._sender = sender
+        self._display_name = display_name  # the organisation's name: who the mail is from, for people
         self._client = client or boto3.client("ses", config=AWS_TIMEOUTS)
         # With a configuration set, SES reports each bounce, complaint and reject of this mail to the
         # operator's topic; the proposal's id travels as a message tag to say whose it was.
@@ -34,7 +41,7 @@ class SesMailer:
         # The classic API folds long non-ASCII subjects correctly; email.policy.default drops the space
         # between two encoded words when it folds them ("Affaire résolue" -> "Affairerésolue").
         message = MIMEMultipart("alternative")
-        message["From"] = formataddr(("postdesk", self._sender))
+        message["From"] = formataddr((self._display_name, self._sender))
         message["To"] = ", ".join(mail.to)
         message["Subject"] = Header(mail.subject, "utf-8")  # type: ignore[assignment]
         message["Date"] = formatdate(usegmt=True)

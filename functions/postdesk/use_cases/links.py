@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from postdesk.domain.addresses import canonical_address
 from postdesk.domain.links import (
     APPROVE,
     CONFIRM,
     EDIT,
+    FOLLOW,
     LIST,
     REJECT,
     REQUEST_CHANGES,
+    SENT,
     SETTLING_ACTIONS,
     WITHDRAW,
     LinkClaims,
@@ -47,8 +50,16 @@ def check(services: Services, opened: OpenedLink) -> None:
     action = opened.claims.action
     if action in SETTLING_ACTIONS:
         settling.check_link(services, opened, acting=False)
+    elif action in (FOLLOW, SENT):
+        check_proposers_page(opened)
     elif action != CONFIRM:
         reviewing.check_link(services, opened, acting=False)
+
+
+def check_proposers_page(opened: OpenedLink) -> None:
+    """The follow-up page is its proposer's, whatever becomes of the proposal."""
+    if canonical_address(opened.claims.actor) != canonical_address(opened.proposal.proposer_email):
+        raise InvalidLink("this page is not for this proposal's author", "not_a_follow_link")
 
 
 def perform(services: Services, opened: OpenedLink, form: dict[str, str]) -> Outcome:
@@ -66,6 +77,8 @@ def perform(services: Services, opened: OpenedLink, form: dict[str, str]) -> Out
         return reviewing.withdraw(services, opened)
     if action in SETTLING_ACTIONS:
         return settling.resolve(services, opened, form)
+    if action in (FOLLOW, SENT):
+        raise InvalidLink("this page only shows: it does nothing", "shows_only")
     raise InvalidLink("this link does not perform an action", "unknown_action")
 
 

@@ -14,6 +14,7 @@ from postdesk.domain.links import (
     ALL_PROPOSALS,
     CONFIRM,
     PROPOSE,
+    SENT,
     LinkClaims,
     OpenedLink,
     new_link_id,
@@ -114,6 +115,19 @@ def new_form_token(services: Services) -> str:
     return sign(claims, services.signing_keys())
 
 
+def sent_page_link(services: Services, proposal: Proposal) -> str:
+    """Where the form's browser goes once the proposal is stored: what was sent and what to do next,
+    valid until the time to confirm runs out (after confirming, the mails' follow-up link takes over)."""
+    return compose.link(
+        services,
+        actor=proposal.proposer_email,
+        proposal=proposal,
+        action=SENT,
+        expires=proposal.confirm_by,
+        language=proposal.language,
+    )
+
+
 def form_nonce(services: Services, token: str) -> str:
     """The nonce of a genuine, unexpired form token; InvalidLink for anything else."""
     claims = verify(token, services.signing_keys(), services.clock())
@@ -166,9 +180,7 @@ def confirm_proposal(
     completed = completion.proposal if completion is not None else proposal
     confirmed = replace(completed, status=Status.PENDING)
     mails = [
-        compose.to_proposer(
-            services, confirmed, "mail_pending_subject", [t["mail_pending_body"]], withdraw=True
-        ),
+        compose.to_proposer(services, confirmed, "mail_pending_subject", [t["mail_pending_body"]]),
         *compose.review_requests(services, confirmed),
     ]
     outbox.transition(

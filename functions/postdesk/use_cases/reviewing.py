@@ -28,7 +28,8 @@ from postdesk.errors import Conflict, InvalidLink, InvalidProposal, LinkAlreadyU
 from postdesk.mail import compose, outbox
 from postdesk.observability import logger, metrics
 from postdesk.store.proposals import LinkUse, version_item, vote_item
-from postdesk.wording import strings
+from postdesk.use_cases import following
+from postdesk.wording import approvals_count, next_text, strings
 
 if TYPE_CHECKING:
     from postdesk.domain.mail import Mail
@@ -122,20 +123,29 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
     approver = canonical_address(claims.actor)
 
     def approval_mails(approved: Proposal) -> list[Mail]:
-        """Built by each attempt of the write, with the approvals as that attempt counts them."""
-        urgent = "mail_approved_urgent" if approved.urgent else ""
-        return compose.to_everyone(
+        """Built by each attempt of the write, with the approvals as that attempt counts them; they say
+        which run will publish it (or that it goes out now, or that its expiry comes first)."""
+        step = following.next_step(services, approved)
+        language = approved.language
+        return compose.tell(
             services,
             approved,
             "mail_approved_subject",
             "mail_approved_body",
-            count=str(len(approved.approvals)),
-            urgent=urgent,
+            approvals=approvals_count(len(approved.approvals), approved.quorum, language),
+            next=next_text(
+                step.code,
+                language,
+                services.settings.time_zone,
+                run_at=step.run_at,
+                cap=services.settings.publish_cap,
+                expiry=approved.expires_at,
+            ),
         )
 
     def quorum_line(approved: Proposal) -> AuditEntry:
         voters = ", ".join(sorted(approved.approvals))
-        detail = f"{len(approved.approvals)} of {approved.quorum}: {voters}"
+        detail = f"{len(approved.approvals)}/{approved.quorum}: {voters}"
         return AuditEntry(
             proposal.id, now, "postdesk", "quorum reached", proposal.version, _via(opened), detail
         )
@@ -162,7 +172,9 @@ def approve(services: Services, opened: OpenedLink) -> Outcome:
                 services.publish_now(after.id)
             except Exception:  # approved all the same: the morning run publishes it
                 logger.exception("urgent publish not started", extra={"proposal_id": after.id})
-    return Outcome(after, "approved_final" if approved_now else "approved_vote", approved_now)
+    goes_now = after.urgent and (after.not_before is None or after.not_before <= now)
+    final = "approved_final_urgent" if goes_now and services.publish_now is not None else "approved_final"
+    return Outcome(after, final if approved_now else "approved_vote", approved_now)
 
 
 def _comment(value: str | None, field: str) -> str:
@@ -184,7 +196,7 @@ def reject(services: Services, opened: OpenedLink, reason: str | None) -> Outcom
     now = services.clock()
     approver = canonical_address(claims.actor)
     after = replace(proposal, status=Status.REJECTED, status_reason=text)
-    mails = compose.to_everyone(
+    mails = compose.tell(
         services, after, "mail_rejected_subject", "mail_rejected_body", who=approver, reason=text
     )
     outbox.transition(
@@ -224,16 +236,11 @@ def request_changes(services: Services, opened: OpenedLink, comment: str | None)
         after,
         "mail_changes_subject",
         [t["mail_changes_body"].format(who=approver, comment=text), t["mail_changes_edit"]],
-        withdraw=True,
         extra=[(t["edit_button"], edit_url)],
     )
-    others = [
-        m
-        for m in compose.to_everyone(
-            services, after, "mail_changes_subject", "mail_changes_body", who=approver, comment=text
-        )
-        if m.to != (proposal.proposer_email,)
-    ]
+    others = compose.tell(
+        services, after, "mail_changes_subject", "mail_changes_body", who=approver, comment=text
+    )[1:]  # the approvers' copies, when they asked for every decision
     outbox.transition(
         services,
         proposal,
@@ -311,13 +318,11 @@ def withdraw(services: Services, opened: OpenedLink) -> Outcome:
     claims, proposal = opened.claims, opened.proposal
     now = services.clock()
     after = replace(proposal, status=Status.WITHDRAWN)
-    mails = [
-        m
-        for m in compose.to_everyone(
-            services, after, "mail_withdrawn_subject", "mail_withdrawn_body", who=proposal.proposer_email
-        )
-        if proposal.status is not Status.AWAITING_CONFIRMATION or m.to == (proposal.proposer_email,)
-    ]
+    mails = compose.tell(
+        services, after, "mail_withdrawn_subject", "mail_withdrawn_body", who=proposal.proposer_email
+    )
+    if proposal.status is Status.AWAITING_CONFIRMATION:  # the approvers never saw it
+        mails = mails[:1]
     outbox.transition(
         services,
         proposal,

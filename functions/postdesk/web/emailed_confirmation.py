@@ -102,7 +102,7 @@ class EmailedConfirmation:
         t = self.pages.t
         return message_page(
             t["confirmed_title"],
-            [t["confirmed_body"]],
+            [t["confirmed_body_urgent" if proposal.urgent else "confirmed_body"]],
             language=self.language,
             status=200,
             switch_url=self.pages.switch_url,

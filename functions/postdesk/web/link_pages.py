@@ -13,9 +13,11 @@ from postdesk.domain import counting
 from postdesk.domain.links import (
     CONFIRM,
     EDIT,
+    FOLLOW,
     MARK_PUBLISHED,
     REJECT,
     REQUEST_CHANGES,
+    SENT,
     LinkClaims,
     OpenedLink,
 )
@@ -23,12 +25,12 @@ from postdesk.domain.review_rules import SelfApproval
 from postdesk.domain.states import Status
 from postdesk.errors import Conflict, InvalidProposal, StaleVersion
 from postdesk.templates import render
-from postdesk.use_cases import links, proposing
+from postdesk.use_cases import following, links, proposing
 from postdesk.use_cases.audit_log import audit_csv, audit_row
 from postdesk.use_cases.emailed_proposals import is_emailed
 from postdesk.web.emailed_confirmation import EmailedConfirmation
 from postdesk.web.pages import PAGE_HEADERS, LinkPage, field_errors, html, message_page, say
-from postdesk.wording import strings
+from postdesk.wording import journal_action, next_text, state_name, strings, when
 
 if TYPE_CHECKING:
     from postdesk.domain.proposal import Proposal
@@ -57,6 +59,8 @@ class LinkPages:
     # -- GET -----------------------------------------------------------------------------------------
     def show(self, opened: OpenedLink) -> Response[str]:
         action = opened.claims.action
+        if action in (FOLLOW, SENT):
+            return self.follow_page(opened, sent=action == SENT)
         if action == CONFIRM:
             if opened.proposal.status is not Status.AWAITING_CONFIRMATION:
                 return self._message(
@@ -76,6 +80,54 @@ class LinkPages:
                 self.t["version_stale_title"], [say(error, self.language)], opened.proposal, 409
             )
         return self._form(opened, action)
+
+    def follow_page(self, opened: OpenedLink, *, sent: bool) -> Response[str]:
+        """The proposer's page: where the proposal stands, what happens next and when, its history, and
+        what they may do. After the form (`sent`), it says to confirm, and only until they have."""
+        links.check(self.services, opened)
+        proposal, t = opened.proposal, self.t
+        settings = self.services.settings
+        if sent and proposal.status is not Status.AWAITING_CONFIRMATION:
+            return self._message(t["follow_title"], [t["sent_confirmed"]], None)
+        view = following.follow(self.services, proposal)
+        step = view.next
+        next_sentence = next_text(
+            step.code,
+            self.language,
+            settings.time_zone,
+            run_at=step.run_at,
+            approvals=step.approvals,
+            quorum=step.quorum,
+            email=proposal.proposer_email,
+            cap=settings.publish_cap,
+            expiry=proposal.expires_at,
+        )
+        history = [
+            {
+                "at": entry.at,
+                "when": when(entry.at, self.language, settings.time_zone),
+                "what": journal_action(entry.action, self.language),
+                "who": "" if entry.actor in ("postdesk", "ses") else entry.actor,
+                "detail": entry.detail if entry.action in ("rejected", "changes requested") else "",
+            }
+            for entry in view.history
+        ]
+        body = render(
+            "follow.html",
+            language=self.language,
+            time_zone=settings.time_zone,
+            title=t["submitted_title"] if sent else t["follow_title"],
+            paragraphs=[t["submitted_body"].format(email=proposal.proposer_email)] if sent else [],
+            state=state_name(proposal.status.value, self.language, proposal.status_reason),
+            next="" if sent else next_sentence,
+            actions=[] if sent else [(t[f"{action}_button"], url) for action, url in view.actions],
+            proposal=proposal,
+            images=[{"url": self.services.media.url(i.key), "alt": i.alt} for i in proposal.images],
+            history=[] if sent else history,
+            another=f"{self.page.base}/proposals/new" + ("?lang=en" if self.language == "en" else ""),
+            switch_url=self.switch_url,
+        )
+        return html(body)
 
     def _form(
         self, opened: OpenedLink, action: str, errors: dict[str, str] | None = None, typed: str | None = None
@@ -127,7 +179,11 @@ class LinkPages:
             if is_emailed(opened.proposal):
                 return EmailedConfirmation(self.page).act(opened, form)
             proposal = proposing.confirm_proposal(services, opened)
-            return self._message(self.t["confirmed_title"], [self.t["confirmed_body"]], proposal)
+            return self._message(
+                self.t["confirmed_title"],
+                [self.t["confirmed_body_urgent" if proposal.urgent else "confirmed_body"]],
+                proposal,
+            )
         try:
             outcome = links.perform(services, opened, form)
         except InvalidProposal as error:
@@ -157,7 +213,10 @@ class LinkPages:
                     "a proposal sent by email is confirmed from its page, which asks what the mail left out"
                 )
             proposal = proposing.confirm_proposal(self.services, opened)
-            return {"message": strings("en")["confirmed_body"], "proposal": proposal_document(proposal)}
+            return {
+                "message": strings("en")["confirmed_body_urgent" if proposal.urgent else "confirmed_body"],
+                "proposal": proposal_document(proposal),
+            }
         outcome = links.perform(self.services, opened, form)
         return {
             "message": strings("en")[outcome.message_key],
