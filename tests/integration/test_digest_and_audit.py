@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import timedelta
 
 import pytest
 
@@ -76,17 +76,26 @@ def test_a_quiet_day_sends_no_digest(stack: Stack) -> None:
     assert stack.mails() == []
 
 
-def test_the_list_link_shows_every_proposal_and_the_audit_log_and_exports_it(stack: Stack) -> None:
+def test_the_desk_shows_every_proposal_and_the_audit_log_and_exports_it(stack: Stack) -> None:
+    # Given a rejected proposal whose text and reason look like spreadsheet formulas, and one pending
     proposal_id = pending_proposal(stack, text='=HYPERLINK("http://evil") +1 <b>')
     press(stack, review_link(stack, DIRECTOR, "Rejeter"), {"reason": "@SUM(A1) -2"})
     pending_proposal(stack, text="Deuxième")
     _digest(stack)
-    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk\u00a0:"), "Toutes les propositions et le journal")
+    # When the deputy opens the desk from the digest
+    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk\u00a0:"), "Bureau des décideurs")
     page = open_page(stack, list_url)
+    # Then what waits for their decision comes first, its state in words, with their own action links
     assert page.status == 200
-    assert "REJECTED" in page.body and "PENDING" in page.body and "Deuxième" in page.body
-    assert "&lt;b&gt;" in page.body
-    assert "rejected" in page.body and DIRECTOR in page.body
+    waiting = page.body.split("Les autres propositions")[0]
+    assert "Deuxième" in waiting and "en attente de la décision de la direction" in waiting
+    assert ">Approuver</a>" in waiting and ">Rejeter</a>" in waiting
+    # And the rejected one, by its filter, escaped, with who rejected it and why in its journal
+    path, query = stack.path_of(list_url)
+    rejected = stack.request("GET", path, query={**query, "state": "REJECTED"}).body
+    assert "&lt;b&gt;" in rejected and "rejetée" in rejected
+    opened = stack.request("GET", path, query={**query, "p": proposal_id}).body
+    assert f"Rejetée ({DIRECTOR})" in opened and "@SUM(A1) -2" in opened
     # The CSV export neutralises formulas; the JSON export keeps the text as it is
     path, _ = stack.path_of(list_url)
     exported = stack.request("GET", path + "/audit.csv")
@@ -99,11 +108,11 @@ def test_the_list_link_shows_every_proposal_and_the_audit_log_and_exports_it(sta
     assert any(entry["detail"] == "@SUM(A1) -2" for entry in document)
 
 
-def test_a_list_link_is_only_for_approvers_and_only_for_the_day(stack: Stack) -> None:
+def test_a_desk_link_is_only_for_approvers_and_only_for_a_day(stack: Stack) -> None:
     # Given a digest with its list link for a deputy
     pending_proposal(stack, text="Conseil du jour : fermez vos fenêtres")
     _digest(stack)
-    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk\u00a0:"), "Toutes les propositions et le journal")
+    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk\u00a0:"), "Bureau des décideurs")
     # When the deputy opens it that day, Then it shows the proposals
     that_day = open_page(stack, list_url)
     assert that_day.status == 200 and "Conseil du jour" in that_day.body
@@ -112,8 +121,8 @@ def test_a_list_link_is_only_for_approvers_and_only_for_the_day(stack: Stack) ->
     refused = open_page(stack, forged)
     # Then it is refused and shows nothing
     assert refused.status == 403 and "Conseil du jour" not in refused.body
-    # When the deputy opens it past midnight in Paris, Then it is refused
-    stack.now = datetime(2026, 12, 2, 0, 30, tzinfo=UTC)
+    # When the deputy opens it a day and an hour later, Then it is refused: a desk link lasts a day
+    stack.now += timedelta(hours=25)
     assert open_page(stack, list_url).status == 403
 
 

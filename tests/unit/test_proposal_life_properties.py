@@ -241,9 +241,8 @@ def test_the_review_rules_never_open_a_door_the_state_table_keeps_shut() -> None
     moves = [
         ({S.PENDING}, S.APPROVED),  # the vote that reaches the quorum; on APPROVED a vote only counts
         (OPEN_FOR_REVIEW, S.REJECTED),
-        # Requesting changes on an APPROVED post passes the rules (OPEN_FOR_REVIEW) but the table has no
-        # APPROVED -> CHANGES_REQUESTED: the store refuses it (409). Left as the table says, for the lead.
-        (OPEN_FOR_REVIEW - {S.APPROVED}, S.CHANGES_REQUESTED),
+        # An approved post may be sent back for changes until a run claims it
+        (OPEN_FOR_REVIEW, S.CHANGES_REQUESTED),
         (OPEN_FOR_EDIT, S.PENDING),
         (OPEN_FOR_WITHDRAWAL, S.WITHDRAWN),
     ]

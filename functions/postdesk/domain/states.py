@@ -26,9 +26,9 @@ S = Status
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     S.AWAITING_CONFIRMATION: frozenset({S.PENDING, S.EXPIRED, S.WITHDRAWN}),
     S.PENDING: frozenset({S.PENDING, S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED, S.WITHDRAWN, S.EXPIRED}),
-    # An approved post may still be vetoed, withdrawn or edited (a new version goes back to PENDING)
-    # until a run claims it.
-    S.APPROVED: frozenset({S.PUBLISHING, S.PENDING, S.REJECTED, S.WITHDRAWN, S.EXPIRED}),
+    # An approved post may still be vetoed, sent back for changes, withdrawn or edited (a new version
+    # goes back to PENDING) until a run claims it.
+    S.APPROVED: frozenset({S.PUBLISHING, S.PENDING, S.REJECTED, S.CHANGES_REQUESTED, S.WITHDRAWN, S.EXPIRED}),
     S.PUBLISHING: frozenset({S.PUBLISHED, S.APPROVED, S.FAILED, S.NEEDS_RECONCILE}),
     S.CHANGES_REQUESTED: frozenset({S.PENDING, S.WITHDRAWN, S.EXPIRED}),
     # A person resolves these from the alert mail: published after all, publish again, or abandon.

@@ -14,7 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from postdesk.domain import counting
 from postdesk.domain.addresses import canonical_address
-from postdesk.domain.links import LIST
+from postdesk.domain.links import DESK, LIST
 from postdesk.domain.proposal import ImageUpload
 from postdesk.domain.validation import validate_proposal
 from postdesk.errors import InvalidLink, InvalidProposal, NotFound, PayloadTooLarge, PostdeskError
@@ -255,8 +255,14 @@ def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]
 
     pages = LinkPages(services, token, _language(lang))
     claims = links.verify_link(services, token)
-    if claims.action == LIST:
-        return pages.list_page(claims)
+    if claims.action in (DESK, LIST):
+        query = app.current_event.get_query_string_value
+        return pages.desk_page(
+            claims,
+            proposal_id=query("p", "") or "",
+            state=query("state", "") or "",
+            kind=query("kind", "") or "",
+        )
     opened = links.load_link(services, claims)
     if _asks_json():
         return as_json(pages.describe(opened))

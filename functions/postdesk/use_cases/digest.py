@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from postdesk.domain.addresses import canonical_address
-from postdesk.domain.links import LIST, REVIEW_ACTIONS
+from postdesk.domain.links import REVIEW_ACTIONS
 from postdesk.domain.proposal import AuditEntry, Proposal
 from postdesk.domain.review_rules import authors, due_at
 from postdesk.domain.states import Status
@@ -127,15 +127,7 @@ def send_digest(services: Services, *, run_key: str, next_run: datetime | None =
         if upcoming:
             paragraphs.append(t["mail_digest_due"])
             paragraphs += [f"– {compose.excerpt(p.text, 120)}" for p in upcoming]
-        list_url = compose.link(
-            services,
-            actor=approver,
-            proposal=None,
-            action=LIST,
-            expires=expires,
-            language=language,
-        )
-        actions.append((t["list_link"], list_url))
+        actions.append(compose.desk_action(services, approver, language))
         mail = compose.compose(
             services,
             to=approver,

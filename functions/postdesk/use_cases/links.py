@@ -11,9 +11,9 @@ from postdesk.domain.links import (
     CONFIRM,
     EDIT,
     FOLLOW,
-    LIST,
     REJECT,
     REQUEST_CHANGES,
+    REVIEW_ACTIONS,
     SENT,
     SETTLING_ACTIONS,
     WITHDRAW,
@@ -21,13 +21,16 @@ from postdesk.domain.links import (
     OpenedLink,
     verify,
 )
-from postdesk.domain.review_rules import check_approver
-from postdesk.errors import InvalidLink
+from postdesk.errors import InvalidLink, LinkAlreadyUsed
 from postdesk.use_cases import reviewing, settling
 
 if TYPE_CHECKING:
     from postdesk.services import Services
     from postdesk.use_cases.reviewing import Outcome
+
+
+# The links that act (once): their page says so when the link was used, before anyone presses.
+ACTING = frozenset({*REVIEW_ACTIONS, WITHDRAW, *SETTLING_ACTIONS})
 
 
 def verify_link(services: Services, token: str) -> LinkClaims:
@@ -48,6 +51,8 @@ def check(services: Services, opened: OpenedLink) -> None:
     """What a link's page checks before showing its form: the same checks the action makes before it
     acts, without acting (a confirmation link's page says itself why it can no longer confirm)."""
     action = opened.claims.action
+    if action in ACTING and services.store.link_was_used(opened.proposal.id, opened.claims.link_id):
+        raise LinkAlreadyUsed("this link has already been used", "link_used")  # said when opened, too
     if action in SETTLING_ACTIONS:
         settling.check_link(services, opened, acting=False)
     elif action in (FOLLOW, SENT):
@@ -80,10 +85,3 @@ def perform(services: Services, opened: OpenedLink, form: dict[str, str]) -> Out
     if action in (FOLLOW, SENT):
         raise InvalidLink("this page only shows: it does nothing", "shows_only")
     raise InvalidLink("this link does not perform an action", "unknown_action")
-
-
-def check_list_link(services: Services, claims: LinkClaims) -> None:
-    """The list of proposals and the audit log: for an approver, with a list link."""
-    if claims.action != LIST:
-        raise InvalidLink("this link does not open the list of proposals", "not_a_list_link")
-    check_approver(claims.actor, services.settings.approvers)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from aws_lambda_powertools.event_handler import Response
 
 from postdesk.domain import counting
+from postdesk.domain.addresses import canonical_address
+from postdesk.domain.kinds import Kind
 from postdesk.domain.links import (
     CONFIRM,
     EDIT,
@@ -17,6 +18,7 @@ from postdesk.domain.links import (
     MARK_PUBLISHED,
     REJECT,
     REQUEST_CHANGES,
+    REVIEW_ACTIONS,
     SENT,
     LinkClaims,
     OpenedLink,
@@ -24,13 +26,14 @@ from postdesk.domain.links import (
 from postdesk.domain.review_rules import SelfApproval
 from postdesk.domain.states import Status
 from postdesk.errors import Conflict, InvalidProposal, StaleVersion
-from postdesk.templates import render
-from postdesk.use_cases import following, links, proposing
+from postdesk.mail import compose
+from postdesk.templates import kind_choices, render
+from postdesk.use_cases import desk, following, links, proposing
 from postdesk.use_cases.audit_log import audit_csv, audit_row
 from postdesk.use_cases.emailed_proposals import is_emailed
 from postdesk.web.emailed_confirmation import EmailedConfirmation
 from postdesk.web.pages import PAGE_HEADERS, LinkPage, field_errors, html, message_page, say
-from postdesk.wording import journal_action, next_text, state_name, strings, when
+from postdesk.wording import approvals_count, error_text, journal_action, next_text, state_name, strings, when
 
 if TYPE_CHECKING:
     from postdesk.domain.proposal import Proposal
@@ -134,9 +137,29 @@ class LinkPages:
     ) -> Response[str]:
         proposal = opened.proposal
         t = self.t
+        if f"{action}_title" not in t:  # a validly signed link whose action is unknown, or retired
+            return self._message(
+                t["link_error_title"], [error_text("unknown_action", {}, self.language)], None, 400
+            )
         intro = t.get(f"{action}_intro", "").format(
-            version=proposal.version, quorum=proposal.quorum, count=len(proposal.approvals)
+            version=proposal.version,
+            approvals=approvals_count(len(proposal.approvals), proposal.quorum, self.language),
         )
+        # An approver's page offers their other choices beside this one, each its own link.
+        others: list[tuple[str, str, str]] = []
+        if action in REVIEW_ACTIONS and canonical_address(opened.claims.actor) != canonical_address(
+            proposal.proposer_email
+        ):
+            choices = [a for a in desk.allowed_actions(opened.claims.actor, proposal) if a != action]
+            signed = compose.action_links(
+                self.services,
+                actor=opened.claims.actor,
+                proposal=proposal,
+                actions=choices,
+                expires=compose.review_expiry(self.services, proposal),
+                language=self.language,
+            )
+            others = [(choice, label, url) for choice, (label, url) in zip(choices, signed, strict=True)]
         fields: list[dict[str, Any]] = []
         if action in _FIELDS:
             name, label = _FIELDS[action]
@@ -152,6 +175,8 @@ class LinkPages:
             images=[{"url": self.services.media.url(i.key), "alt": i.alt} for i in proposal.images],
             action=self.action_url,
             button=t[f"{action}_button"],
+            button_class="danger" if action == REJECT else "",
+            others=others,
             fields=fields,
             errors=errors or {},
             static_url=self.static_url,
@@ -223,30 +248,86 @@ class LinkPages:
             "proposal": proposal_document(outcome.proposal),
         }
 
-    # -- the approvers' list and audit log ----------------------------------------------------------
-    def list_page(self, claims: LinkClaims) -> Response[str]:
-        links.check_list_link(self.services, claims)
-        store = self.services.store
-        rows = sorted(store.all(), key=lambda p: p.created_at, reverse=True)
-        base = f"{self.services.settings.public_base_url}/l/{self.token}"
+    # -- the approvers' desk and the audit log ------------------------------------------------------
+    def desk_page(
+        self, claims: LinkClaims, *, proposal_id: str = "", state: str = "", kind: str = ""
+    ) -> Response[str]:
+        """The approver's desk (also what an older list link opens): GET only, it changes nothing."""
+        approver = desk.check_desk_link(self.services, claims)
+        settings = self.services.settings
+        state = state if state in Status.__members__ else ""
+        kind = kind if kind in {k.value for k in Kind} else ""
+        base = f"{settings.public_base_url}/l/{self.token}"
+        suffix = "&lang=en" if self.language == "en" else ""
+        context: dict[str, Any] = {
+            "approver": approver,
+            "valid_until": when(claims.expires, self.language, settings.time_zone),
+            "desk_url": f"{base}" + ("?lang=en" if self.language == "en" else ""),
+            "form_action": base,
+            "export_csv": f"{base}/audit.csv",
+            "export_json": f"{base}/audit.json",
+            "states": [(s.value, state_name(s.value, self.language)) for s in Status],
+            "kinds": kind_choices(self.language),
+            "row_url": lambda row: f"{base}?p={row.proposal.id}{suffix}",
+            "next_of": lambda row: self._next_sentence(row.proposal, row.next),
+            "approvals_of": lambda p: approvals_count(len(p.approvals), p.quorum, self.language),
+            "button": lambda action: self.t[f"{action}_button"],
+            "journal_what": lambda action: journal_action(action, self.language),
+            "vote_words": {
+                "approve": "approved",
+                "reject": "rejected",
+                "request_changes": "changes requested",
+            },
+            "state": state,
+            "kind": kind,
+            "lang_field": self.language == "en",
+            "switch_url": f"{settings.public_base_url}/l/{self.token}"
+            + ("" if self.language == "en" else "?lang=en"),
+        }
+        if proposal_id:
+            opened = desk.desk_proposal(self.services, approver, proposal_id, self.language)
+            proposal = opened.row.proposal
+            body = render(
+                "desk_proposal.html",
+                language=self.language,
+                time_zone=settings.time_zone,
+                title=self.t["desk_link"],
+                row=opened.row,
+                proposal=proposal,
+                images=[{"url": self.services.media.url(i.key), "alt": i.alt} for i in proposal.images],
+                votes=[v for v in opened.votes if v.version == proposal.version],
+                earlier_votes=[v for v in opened.votes if v.version != proposal.version],
+                journal=list(reversed(opened.journal)),
+                **context,
+            )
+            return html(body)
+        view = desk.desk(self.services, approver, self.language, state=state, kind=kind)
         body = render(
-            "list.html",
+            "desk.html",
             language=self.language,
-            time_zone=self.services.settings.time_zone,
-            title=self.t["list_title"],
-            rows=rows,
-            audit=list(reversed(store.whole_audit_log())),
-            export_csv=f"{base}/audit.csv",
-            export_json=f"{base}/audit.json",
-            generated=self.services.clock()
-            .astimezone(ZoneInfo(self.services.settings.time_zone))
-            .strftime("%d/%m/%Y %H:%M"),
-            switch_url=self.switch_url,
+            time_zone=settings.time_zone,
+            title=self.t["desk_link"],
+            desk=view,
+            **context,
         )
         return html(body)
 
+    def _next_sentence(self, proposal: Proposal, step: following.NextStep) -> str:
+        settings = self.services.settings
+        return next_text(
+            step.code,
+            self.language,
+            settings.time_zone,
+            run_at=step.run_at,
+            approvals=step.approvals,
+            quorum=step.quorum,
+            email=proposal.proposer_email,
+            cap=settings.publish_cap,
+            expiry=proposal.expires_at,
+        )
+
     def export(self, claims: LinkClaims, kind: str) -> Response[str]:
-        links.check_list_link(self.services, claims)
+        desk.check_desk_link(self.services, claims)
         entries = self.services.store.whole_audit_log()
         headers = {**PAGE_HEADERS, "Content-Disposition": f'attachment; filename="postdesk-audit.{kind}"'}
         if kind == "json":
