@@ -110,6 +110,26 @@ def _form_page(language: str, values: dict[str, Any], errors: dict[str, str], st
     return html(body, status)
 
 
+# The form's fields in the order the page shows them: the error summary lists them in that order.
+FORM_ORDER = (
+    "text",
+    "kind",
+    "judicial_risk",
+    "prosecutor_agreement",
+    "prosecutor_reference",
+    "urgent",
+    "not_before",
+    "expires_at",
+    "images",
+    *(f"{part}_{n}" for n in range(1, 5) for part in ("image", "alt")),
+    "proposer_email",
+)
+
+
+def _form_position(name: str) -> int:
+    return FORM_ORDER.index(name) if name in FORM_ORDER else len(FORM_ORDER)
+
+
 _EMPTY_FORM: dict[str, Any] = {
     "text": "",
     "kind": "prevention",
@@ -207,7 +227,9 @@ def propose(
         )
     except InvalidProposal as error:
         values = {**_EMPTY_FORM, **form.fields}
-        return _form_page(language, values, field_errors(error, language), error.status_code)
+        errors = field_errors(error, language)
+        ordered = {name: errors[name] for name in sorted(errors, key=_form_position)}
+        return _form_page(language, values, ordered, error.status_code)
     proposal = proposing.submit_proposal(
         services,
         draft,

@@ -140,6 +140,7 @@ class EmailedConfirmation:
             values=values,
             errors=errors,
             action=self.pages.action_url,
+            static_url=self.pages.static_url,
             switch_url=self.pages.switch_url,
         )
         return html(body, 422 if errors else 200)

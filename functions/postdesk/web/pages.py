@@ -22,7 +22,7 @@ PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; img-src 'self' https: http: data:; "
+    "Content-Security-Policy": "default-src 'none'; img-src 'self' https: http: data: blob:; "
     "style-src 'unsafe-inline'; script-src 'self'; form-action 'self'; "
     "base-uri 'none'; frame-ancestors 'none'",
 }

@@ -152,6 +152,52 @@
     textarea.addEventListener("input", update);
     update();
   }
-  const start = () => document.querySelectorAll("textarea[data-x-counter]").forEach(attach);
+  function shown(text) { // the text as X shows it: each link without its scheme or www., cut to 23
+    const parts = [];
+    let at = 0;
+    for (const [start, end] of findUrls(text)) {
+      let bare = text.slice(start, end).replace(/^https?:\/\//i, "").replace(/^www\./i, "");
+      if (bare.length > URL_LENGTH) bare = bare.slice(0, URL_LENGTH - 1) + "\u2026";
+      parts.push(text.slice(at, start), bare);
+      at = end;
+    }
+    parts.push(text.slice(at));
+    return parts.join("");
+  }
+
+  function preview(section) { // the post as X will show it, with its images and their descriptions
+    const textarea = document.getElementById(section.getAttribute("data-x-preview"));
+    const post = section.querySelector(".post"), images = section.querySelector(".images");
+    if (!textarea || !post || !images) return;
+    section.hidden = false;
+    const update = () => {
+      post.textContent = shown(textarea.value.normalize("NFC"));
+      images.replaceChildren();
+      for (let n = 1; n <= 4; n++) {
+        const file = document.getElementById("image_" + n), alt = document.getElementById("alt_" + n);
+        if (!file || !file.files || !file.files[0] || !file.files[0].type.startsWith("image/")) continue;
+        const figure = document.createElement("figure"), img = document.createElement("img");
+        const caption = document.createElement("figcaption");
+        img.src = URL.createObjectURL(file.files[0]);
+        img.alt = alt ? alt.value : "";
+        caption.textContent = alt ? alt.value : "";
+        figure.append(img, caption);
+        images.append(figure);
+      }
+    };
+    textarea.addEventListener("input", update);
+    document.querySelectorAll("input[id^=image_], input[id^=alt_]").forEach((input) => {
+      input.addEventListener("change", update);
+      input.addEventListener("input", update);
+    });
+    update();
+  }
+
+  const start = () => {
+    document.querySelectorAll("textarea[data-x-counter]").forEach(attach);
+    document.querySelectorAll("[data-x-preview]").forEach(preview);
+    const summary = document.getElementById("errors"); // after a failed submit, read what to fix first
+    if (summary) summary.focus();
+  };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
