@@ -3,14 +3,17 @@ its reader may use it now, and do what it is for, once (the page's button and th
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from postdesk.domain.addresses import canonical_address
 from postdesk.domain.links import (
+    ALL_PROPOSALS,
     APPROVE,
     CONFIRM,
     EDIT,
     FOLLOW,
+    PROPOSE,
     REJECT,
     REQUEST_CHANGES,
     REVIEW_ACTIONS,
@@ -19,8 +22,10 @@ from postdesk.domain.links import (
     WITHDRAW,
     LinkClaims,
     OpenedLink,
+    resolve_actor,
     verify,
 )
+from postdesk.domain.review_rules import NotAnApprover
 from postdesk.errors import InvalidLink, LinkAlreadyUsed
 from postdesk.use_cases import reviewing, settling
 
@@ -34,7 +39,12 @@ ACTING = frozenset({*REVIEW_ACTIONS, WITHDRAW, *SETTLING_ACTIONS})
 
 
 def verify_link(services: Services, token: str) -> LinkClaims:
-    return verify(token, services.signing_keys(), services.clock())
+    """A genuine, unexpired link. A link about no one proposal (the desk) is an approver's: its reader is
+    found among them here; a proposal's link finds its reader once the proposal is loaded."""
+    claims = verify(token, services.signing_keys(), services.clock())
+    if claims.proposal_id == ALL_PROPOSALS and claims.action != PROPOSE:
+        return _reader_found(services, claims, [])
+    return claims
 
 
 def open_link(services: Services, token: str) -> OpenedLink:
@@ -43,8 +53,18 @@ def open_link(services: Services, token: str) -> OpenedLink:
 
 
 def load_link(services: Services, claims: LinkClaims) -> OpenedLink:
-    """The proposal a verified link is about."""
-    return OpenedLink(claims, services.store.get(claims.proposal_id))
+    """The proposal a verified link is about, and who the link is for: its author or an approver."""
+    proposal = services.store.get(claims.proposal_id)
+    return OpenedLink(_reader_found(services, claims, [proposal.proposer_email]), proposal)
+
+
+def _reader_found(services: Services, claims: LinkClaims, also: list[str]) -> LinkClaims:
+    if claims.actor or not claims.actor_hash:
+        return claims
+    reader = resolve_actor(claims, services.signing_keys(), [*also, *services.settings.approvers])
+    if reader is None:  # an approver since removed (their address is no longer known to postdesk)
+        raise NotAnApprover("this link's reader is no longer an approver", "no_longer_an_approver")
+    return replace(claims, actor=reader)
 
 
 def check(services: Services, opened: OpenedLink) -> None:
