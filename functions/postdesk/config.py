@@ -77,6 +77,10 @@ class Settings:
     # "review": approvers get one mail per proposal version to decide, the digest and what asks them to
     # act; "all": every decision and publication too.
     approver_notifications: Literal["review", "all"] = "review"
+    # On a quiet day, a short digest says so (a quiet day told apart from a broken digest).
+    digest_on_quiet_days: bool = True
+    # Where alerts go: the operator, who can fix what stops publishing (not the approvers).
+    alert_address: str = ""
 
     def __post_init__(self) -> None:
         self.configured_public_base_url = self.configured_public_base_url.rstrip("/")
@@ -274,6 +278,9 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
             mail_configuration_set=env.get("MAIL_CONFIGURATION_SET", ""),
             proposal_retention_days=int(env.get("PROPOSAL_RETENTION_DAYS", "365")),
             organisation_name=env.get("ORGANISATION_NAME", ""),
+            digest_on_quiet_days=env.get("DIGEST_ON_QUIET_DAYS", "true").strip().lower()
+            not in ("false", "0", "no", "off"),
+            alert_address=env.get("ALERT_ADDRESS", ""),
             approver_notifications=cast(
                 "Literal['review', 'all']", env.get("APPROVER_NOTIFICATIONS") or "review"
             ),

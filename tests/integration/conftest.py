@@ -186,6 +186,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         "APPROVERS": ",".join(APPROVERS),
         "ALLOWED_PROPOSER_DOMAINS": "example.org",
         "TIME_ZONE": "Europe/Paris",
+        "ALERT_ADDRESS": "operator@example.org",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Postdesk",
         "POWERTOOLS_SERVICE_NAME": "postdesk",

@@ -49,17 +49,15 @@ def test_the_digest_tells_each_approver_what_waits_for_their_vote_and_what_will_
     report = _digest(stack)
     assert sorted(report["sent_to"]) == sorted([DIRECTOR, DEPUTY1, DEPUTY2])  # type: ignore[arg-type]
     # Then deputy 1 sees the pending proposal with its links, and what the next run publishes
-    mail = last_mail(stack, DEPUTY1, "postdesk\u00a0: 1 en attente")
+    mail = last_mail(stack, DEPUTY1, "Bulletin du")
+    assert mail.subject == "Bulletin du mardi 1 décembre\u00a0: 1 à décider, 1 à publier"
     assert "Conseil : verrouillez vos portes" in mail.text
     assert "Recrutement : rejoignez-nous" in mail.text
-    link_in(mail, "Approuver (1)")
+    link_in(mail, "Approuver")
     # The director already voted on it: nothing waits for them
-    assert (
-        last_mail(stack, DIRECTOR, "postdesk\u00a0:").subject
-        == "postdesk\u00a0: 0 en attente de votre décision, 1 à publier"
-    )
+    assert last_mail(stack, DIRECTOR, "Bulletin du").subject.endswith("0 à décider, 1 à publier")
     # And the digest's approve link works like the review mail's
-    press(stack, link_in(mail, "Approuver (1)"))
+    press(stack, link_in(mail, "Approuver"))
     assert stack.proposal(waiting).status.value == "APPROVED"
 
 
@@ -68,12 +66,20 @@ def test_the_same_scheduled_digest_delivered_twice_sends_once(stack: Stack) -> N
     first = _digest(stack)
     second = _digest(stack)
     assert first["sent_to"] and second["skipped"] is True
-    assert len([m for m in stack.mails_to(DIRECTOR) if m.subject.startswith("postdesk\u00a0:")]) == 1
+    assert len([m for m in stack.mails_to(DIRECTOR) if m.subject.startswith("Bulletin du")]) == 1
 
 
-def test_a_quiet_day_sends_no_digest(stack: Stack) -> None:
-    assert _digest(stack)["sent_to"] == []
-    assert stack.mails() == []
+def test_a_quiet_day_sends_a_short_digest_that_says_so(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.integration.publishing_steps import use_environment
+
+    # Given nothing to decide or publish, When the digest runs, Then each approver is told it is quiet
+    assert len(_digest(stack)["sent_to"]) == 3
+    mail = last_mail(stack, DIRECTOR, "Bulletin du")
+    assert "rien à décider ni à publier" in mail.subject and "journée normale" in mail.text
+    # And with DIGEST_ON_QUIET_DAYS=false, a quiet day sends nothing at all
+    monkeypatch.setenv("DIGEST_ON_QUIET_DAYS", "false")
+    use_environment(stack)
+    assert _digest(stack, "2026-12-02T06:30:00Z")["sent_to"] == []
 
 
 def test_the_desk_shows_every_proposal_and_the_audit_log_and_exports_it(stack: Stack) -> None:
@@ -83,7 +89,7 @@ def test_the_desk_shows_every_proposal_and_the_audit_log_and_exports_it(stack: S
     pending_proposal(stack, text="Deuxième")
     _digest(stack)
     # When the deputy opens the desk from the digest
-    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk\u00a0:"), "Bureau des décideurs")
+    list_url = link_in(last_mail(stack, DEPUTY1, "Bulletin du"), "Bureau des décideurs")
     page = open_page(stack, list_url)
     # Then what waits for their decision comes first, its state in words, with their own action links
     assert page.status == 200
@@ -112,7 +118,7 @@ def test_a_desk_link_is_only_for_approvers_and_only_for_a_day(stack: Stack) -> N
     # Given a digest with its list link for a deputy
     pending_proposal(stack, text="Conseil du jour : fermez vos fenêtres")
     _digest(stack)
-    list_url = link_in(last_mail(stack, DEPUTY1, "postdesk\u00a0:"), "Bureau des décideurs")
+    list_url = link_in(last_mail(stack, DEPUTY1, "Bulletin du"), "Bureau des décideurs")
     # When the deputy opens it that day, Then it shows the proposals
     that_day = open_page(stack, list_url)
     assert that_day.status == 200 and "Conseil du jour" in that_day.body
@@ -180,4 +186,4 @@ def test_the_morning_expires_what_was_never_confirmed_or_outlived_its_expiry(sta
     assert last_mail(stack, PROPOSER, "expirée")
     assert stack.proposal(still_fine).status.value == "PENDING"
     # And the digest no longer offers the expired one for a vote
-    assert "Fête de quartier" not in last_mail(stack, DIRECTOR, "postdesk\u00a0:").text
+    assert "Fête de quartier" not in last_mail(stack, DIRECTOR, "Bulletin du").text

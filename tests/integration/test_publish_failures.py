@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import boto3
 import pytest
@@ -142,7 +143,7 @@ def test_a_duplicate_refusal_asks_the_approvers_and_is_never_posted_again(stack:
 @pytest.mark.parametrize(
     ("status", "body"), [(401, UNAUTHORIZED), (403, NOT_PERMITTED)], ids=["401", "403-permissions"]
 )
-def test_refused_credentials_alert_the_approvers_and_posts_stay_approved(
+def test_refused_credentials_alert_the_operator_once_and_posts_stay_approved(
     stack: Stack, x: FakeX, status: int, body: dict[str, object]
 ) -> None:
     first = approved_proposal(stack, "Premier")
@@ -155,15 +156,24 @@ def test_refused_credentials_alert_the_approvers_and_posts_stay_approved(
     assert (status_of(stack, first), status_of(stack, second)) == ("APPROVED", "APPROVED")
     assert sorted(_due_ids(stack)) == sorted([first, second])
     assert str(status) in report["stopped"]
+    # The operator, who can fix it, is told what and what waits behind it; the approvers are not mailed
+    alerts = _alerts(stack)
+    assert [m.subject for m in alerts] == [
+        "Publication bloquée\u00a0: X refuse les identifiants (2 en attente)"
+    ]
+    assert str(body["detail"]) in alerts[0].text
     for approver in APPROVERS:
-        alerts = [m for m in stack.mails_to(approver) if m.subject == "postdesk\u00a0: alerte"]
-        assert len(alerts) == 1
-        assert str(body["detail"]) in alerts[0].text
+        assert [m for m in stack.mails_to(approver) if "bloquée" in m.subject] == []
     assert stack.mails_to(PROPOSER) == []
+    # And a second run that meets the same refusal does not tell them again
+    x.next_posts.append(Answer(status, body))
+    stack.now += timedelta(days=1)
+    run_publish()
+    assert len(_alerts(stack)) == 1
 
 
 @pytest.mark.parametrize("secret", [None, "{}"], ids=["no-secret", "empty-secret"])
-def test_without_x_credentials_nothing_is_published_and_the_approvers_are_alerted(
+def test_without_x_credentials_nothing_is_published_and_the_operator_is_alerted(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, secret: str | None
 ) -> None:
     if secret is not None:
@@ -177,8 +187,8 @@ def test_without_x_credentials_nothing_is_published_and_the_approvers_are_alerte
     assert status_of(stack, proposal_id) == "APPROVED"
     assert report["deferred"] == [proposal_id]
     assert "credentials" in report["stopped"]
-    alert = last_mail(stack, APPROVERS[0], "alerte")
-    assert "Rien n'a été publié" in alert.text
+    alert = last_mail(stack, OPERATOR, "bloquée")
+    assert "Rien ne peut être publié" in alert.text and "1 publication(s) approuvée(s)" in alert.text
 
 
 def test_a_post_x_refuses_for_good_fails_with_xs_message_and_the_approvers_are_told(
@@ -353,10 +363,12 @@ def test_the_spacing_is_kept_within_the_time_the_run_has_left(stack: Stack, x: F
     assert [status_of(stack, proposal_id) for proposal_id in ids[1:]] == ["APPROVED", "APPROVED"]
 
 
-def _alerts(stack: Stack) -> list[object]:
-    return [
-        m for approver in APPROVERS for m in stack.mails_to(approver) if m.subject == "postdesk\u00a0: alerte"
-    ]
+OPERATOR = "operator@example.org"
+
+
+def _alerts(stack: Stack) -> list[Any]:
+    """What the operator was told: publishing blocked or stopped."""
+    return [m for m in stack.mails_to(OPERATOR) if m.subject.startswith("Publication")]
 
 
 def test_x_unreachable_leaves_every_post_approved_stops_the_run_and_alerts_once(
@@ -376,8 +388,8 @@ def test_x_unreachable_leaves_every_post_approved_stops_the_run_and_alerts_once(
     assert (status_of(stack, first), status_of(stack, second)) == ("APPROVED", "APPROVED")
     assert sorted(_due_ids(stack)) == sorted([first, second])
     assert "could not be reached" in report["stopped"] and report["needs_reconcile"] == []
-    assert len(_alerts(stack)) == len(APPROVERS)
-    assert "n'a pas pu être joint" in last_mail(stack, APPROVERS[0], "alerte").text
+    assert len(_alerts(stack)) == 1
+    assert "n'a pas pu être joint" in last_mail(stack, OPERATOR, "injoignable").text
 
     # When X is back and the next run runs, Then both go out, once each
     stack.now += timedelta(days=1)
@@ -405,7 +417,7 @@ def test_a_post_that_may_have_gone_out_while_x_became_unreachable_stays_claimed_
     assert status_of(stack, proposal_id) == "PUBLISHING"
     assert status_of(stack, other) == "APPROVED"
     assert report["needs_reconcile"] == [] and report["stopped"]
-    assert len(_alerts(stack)) == len(APPROVERS)
+    assert len(_alerts(stack)) == 1
 
     # When a run comes while X still can't be reached, Then it posts nothing at all
     x.next_reads.append(Answer(unreachable=True))

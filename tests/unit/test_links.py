@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
-from dataclasses import replace
 
 from postdesk.domain.links import LinkClaims, SigningKeys, resolve_actor, sign, verify
 from postdesk.errors import InvalidLink
@@ -169,9 +168,17 @@ def test_any_other_spelling_of_an_opaque_token_is_refused_as_a_forgery() -> None
     spare_bits = {"0": 0, "1": 4, "2": 2, "3": 0}[str(len(token) % 4)]
     last = token[-1]
     same_bytes = [
-        c for c in alphabet if spare_bits and alphabet.index(c) >> spare_bits == alphabet.index(last) >> spare_bits
+        c
+        for c in alphabet
+        if spare_bits and alphabet.index(c) >> spare_bits == alphabet.index(last) >> spare_bits
     ]
-    spellings = [f"{token}=", f"{token}==", f"{token}.", token.replace("-", "+").replace("_", "/"), f" {token}"]
+    spellings = [
+        f"{token}=",
+        f"{token}==",
+        f"{token}.",
+        token.replace("-", "+").replace("_", "/"),
+        f" {token}",
+    ]
     spellings += [token[:-1] + c for c in same_bytes if c != last]
     for spelling in spellings:
         if spelling == token:

@@ -32,9 +32,10 @@ from postdesk.domain.mail import Mail
 from postdesk.domain.review_rules import OPEN_FOR_WITHDRAWAL, authors
 from postdesk.domain.states import Status
 from postdesk.templates import render
-from postdesk.wording import pick_language, strings, when
+from postdesk.wording import ALERTS, DIGEST, approvals_count, pick_language, short_date, strings, when
 
 if TYPE_CHECKING:
+    from postdesk.domain.agenda import Agenda, Held
     from postdesk.domain.proposal import Proposal
     from postdesk.services import Services
 
@@ -290,7 +291,44 @@ def tell(
 
 
 def published(services: Services, proposal: Proposal, url: str) -> list[Mail]:
-    return tell(services, proposal, "mail_published_subject", "mail_published_body", url=url)
+    """The proposer's notice, with the post as a link and the time; the approvers see publications in
+    their next digest (or in one summary per run, with ApproverNotifications=all)."""
+    language = proposal.language
+    t = strings(language)
+    at = when(proposal.published_at or services.clock(), language, services.settings.time_zone)
+    return [
+        to_proposer(
+            services,
+            proposal,
+            "mail_published_subject",
+            [t["mail_published_body"].format(when=at)],
+            extra=[(t["see_on_x"], url)],
+        )
+    ]
+
+
+def run_summary(services: Services, published: list[Proposal]) -> list[Mail]:
+    """With ApproverNotifications=all: one mail per run to each approver, listing what went out."""
+    if services.settings.approver_notifications != "all" or not published:
+        return []
+    language = pick_language(None)
+    t = strings(language)
+    zone = services.settings.time_zone
+    lines = [
+        f"{excerpt(p.text, 60)} — {when(p.published_at or services.clock(), language, zone)}"
+        for p in published
+    ]
+    return [
+        compose(
+            services,
+            to=approver,
+            subject=t["mail_run_summary_subject"].format(count=len(published)),
+            paragraphs=[t["mail_run_summary_body"], *lines],
+            language=language,
+            actions=[(excerpt(p.text, 40), p.post_url or "") for p in published if p.post_url],
+        )
+        for approver in services.settings.approvers
+    ]
 
 
 def expired(services: Services, proposal: Proposal) -> list[Mail]:
@@ -338,17 +376,92 @@ def needs_a_decision(services: Services, proposal: Proposal, reason: str) -> lis
     ]
 
 
-def alert(services: Services, body_key: str, reason: str) -> list[Mail]:
-    """Something stops every post, not one: the approvers are told what and why."""
+def digest(services: Services, agenda: Agenda) -> Mail:
+    """One approver's morning digest: the agenda, every sentence from its facts."""
+    settings = services.settings
     language = pick_language(None)
     t = strings(language)
-    return [
-        compose(
-            services,
-            to=approver,
-            subject=t["mail_alert_subject"],
-            paragraphs=[t[body_key].format(reason=reason)],
-            language=language,
+    words = DIGEST[language]
+    zone = settings.time_zone
+    now = services.clock()
+    date = short_date(now, language, zone)
+    next_run = when(agenda.next_run, language, zone) if agenda.next_run else "?"
+    blocked_lines = [
+        words["blocked"].format(
+            what=words[code].format(until=when(until, language, zone) if until else ""),
+            since=when(since, language, zone),
         )
-        for approver in services.settings.approvers
+        for code, since, until in agenda.blocked
     ]
+
+    def held_line(held: Held) -> str:
+        proposal = held.proposal
+        return words[f"held_{held.code}"].format(
+            when=when(held.run_at, language, zone) if held.run_at else "",
+            cap=settings.publish_cap,
+            embargo=when(proposal.not_before, language, zone) if proposal.not_before else "",
+            expiry=when(proposal.expires_at, language, zone) if proposal.expires_at else "",
+            approvals=approvals_count(len(proposal.approvals), proposal.quorum, language),
+            since=when(proposal.created_at, language, zone),
+        )
+
+    def settle_line(proposal: Proposal) -> str:
+        reconcile = proposal.status is Status.NEEDS_RECONCILE
+        return words["attention_reconcile" if reconcile else "attention_failed"]
+
+    going = len(agenda.going_out)
+    d = {
+        "title": words["title"].format(date=date),
+        "blocked_lines": blocked_lines,
+        "quiet": words["quiet"] if agenda.quiet else "",
+        "to_decide_title": words["to_decide"].format(count=len(agenda.to_decide)),
+        "to_decide_none": words["to_decide_none"],
+        "going_out_title": words["going_out"].format(when=next_run, count=going),
+        "going_out_none": words["going_out_none"].format(when=next_run),
+        "going_out_blocked": words["going_out_blocked"] if agenda.blocked else "",
+        "held_title": words["held"].format(count=len(agenda.held)),
+        "to_settle_title": words["attention"].format(count=len(agenda.to_settle)),
+        "published_title": words["published"].format(count=len(agenda.published)),
+    }
+    subject = (
+        words["subject_quiet"].format(date=date)
+        if agenda.quiet
+        else words["subject"].format(date=date, decide=len(agenda.to_decide), going=going)
+    )
+    context: dict[str, Any] = {
+        "d": d,
+        "agenda": agenda,
+        "organisation": organisation(services),
+        "why": t["mail_footer"].format(organisation=organisation(services)),
+        "desk_url": desk_action(services, agenda.approver, language)[1],
+        "held_line": held_line,
+        "settle_line": settle_line,
+        "button": lambda action: t[f"{action}_button"],
+        "short": lambda proposal: excerpt(proposal.text, 40),
+        "approvals_of": lambda proposal: approvals_count(len(proposal.approvals), proposal.quorum, language),
+    }
+    return Mail(
+        to=(agenda.approver,),
+        subject=subject,
+        text=render("digest.txt", language=language, time_zone=zone, **context),
+        html=render("digest.html", language=language, time_zone=zone, **context),
+    )
+
+
+def operator_alert(services: Services, code: str, reason: str, waiting: int, until: datetime | None) -> Mail:
+    """What stops publishing, told once to the operator, who can fix it: what, why, and what waits."""
+    language = pick_language(None)
+    words = ALERTS[language]
+    zone = services.settings.time_zone
+    values = {"reason": reason, "waiting": waiting, "until": when(until, language, zone) if until else ""}
+    return compose(
+        services,
+        to=services.settings.alert_address,
+        subject=words[f"{code}_subject"].format(**values),
+        paragraphs=[
+            words[f"{code}_body"].format(**values),
+            words["waiting_line"].format(count=waiting),
+            words["cleared_hint"],
+        ],
+        language=language,
+    )

@@ -27,12 +27,15 @@ from postdesk.domain.review_rules import OPEN_FOR_REVIEW, check_current_version,
 from postdesk.domain.states import FINAL_STATES, Status, check_transition
 from postdesk.errors import Conflict, LinkAlreadyUsed, NotFound
 from postdesk.store.table import (
+    ALERT_PK,
     CHECK_PREFIX,
     CLAIMED_PK,
     DUE_PK,
     OPEN_PK,
     OUTBOX_PK,
     PROPOSAL_SK,
+    PUBLISHED_PK,
+    AlertItem,
     AuditItem,
     FormUseItem,
     ImageAttribute,
@@ -200,6 +203,11 @@ def claimed_by(run_id: str, proposal: Proposal, now: datetime) -> dict[str, Any]
         "due_pk": CLAIMED_PK,
         "due_sk": f"{now.astimezone(UTC).isoformat()}#{proposal.id}",
     }
+
+
+def published_at(proposal_id: str, moment: datetime) -> dict[str, Any]:
+    """The changes that keep a published post on the `due` index's PUBLISHED partition."""
+    return {"due_pk": PUBLISHED_PK, "due_sk": f"{moment.astimezone(UTC).isoformat()}#{proposal_id}"}
 
 
 def _image_attributes(images: Sequence[StoredImage]) -> list[ImageAttribute]:
@@ -547,6 +555,70 @@ class ProposalStore:
             raise
         return True
 
+    def claim_run_owing(self, kind: str, key: str, owed: Sequence[OutboxItem], now: datetime) -> bool:
+        """Claim a run and owe its mails in one transaction: False (and nothing owed) when the run was
+        already claimed, by an earlier delivery of the same schedule. A failure leaves no claim, so the
+        next delivery does the run."""
+        item = RunItem(pk="RUN", sk=f"{kind}#{key}", at=now, ttl=int(now.timestamp()) + 30 * 86400)
+        try:
+            with TransactWrite(connection=self._connection()) as transaction:
+                transaction.save(item, condition=RunItem.pk.does_not_exist())
+                for mail in owed:
+                    transaction.save(mail, condition=OutboxItem.pk.does_not_exist())
+        except TransactWriteError:
+            if self._run_claimed(kind, key):
+                return False
+            raise
+        return True
+
+    def _run_claimed(self, kind: str, key: str) -> bool:
+        try:
+            RunItem.get("RUN", f"{kind}#{key}", consistent_read=True)
+        except DoesNotExist:
+            return False
+        return True
+
+    def last_run_at(self, kind: str) -> datetime | None:
+        """When the latest run of `kind` was claimed (run keys sort by their date)."""
+        for item in RunItem.query(
+            "RUN", RunItem.sk.startswith(f"{kind}#"), scan_index_forward=False, limit=1, consistent_read=True
+        ):
+            return item.at
+        return None
+
+    def published_since(self, since: datetime) -> list[Proposal]:
+        """Posts that went out since `since`, from the `due` index's PUBLISHED partition."""
+        bound = f"{since.astimezone(UTC).isoformat()}#"
+        found = ProposalItem.due.query(PUBLISHED_PK, ProposalItem.due_sk >= bound)
+        return [_from_item(item) for item in found]
+
+    def raise_alert(self, code: str, detail: str, now: datetime, until: datetime | None = None) -> bool:
+        """Record a condition that stops publishing; True the first time (tell the operator then)."""
+        item = AlertItem(pk=ALERT_PK, sk=code, since=now, detail=detail[:1000], until=until)
+        try:
+            item.save(condition=AlertItem.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            with contextlib.suppress(UpdateError):  # still raised: keep what it now says
+                keeps: list[Action] = [AlertItem.detail.set(detail[:1000])]
+                keeps.append(AlertItem.until.set(until) if until else AlertItem.until.remove())
+                item.update(actions=keeps)
+            return False
+        return True
+
+    def clear_alert(self, code: str) -> bool:
+        """The condition cleared; True when it was raised."""
+        try:
+            AlertItem(pk=ALERT_PK, sk=code).delete(condition=AlertItem.pk.exists())
+        except DeleteError:
+            return False
+        return True
+
+    def alerts(self) -> list[tuple[str, str, datetime, datetime | None]]:
+        """The conditions raised now: (code, detail, since, until)."""
+        return [(i.sk, i.detail, i.since, i.until) for i in AlertItem.query(ALERT_PK, consistent_read=True)]
+
     def due(self, until: datetime) -> list[Proposal]:
         """Approved proposals due by `until`, from the sparse `due` index: one query whatever the
         table holds (the index holds approved posts only)."""
@@ -587,16 +659,6 @@ class ProposalStore:
                 "changed_meanwhile",
                 state=current.status.value,
             ) from None
-
-    def pause_channel(self, channel: str, until: datetime) -> None:
-        """Nothing is posted to `channel` before `until` (X's rate limit: its recorded reset time)."""
-        RunItem(pk="RUN", sk=f"pause#{channel}", at=until, ttl=int(until.timestamp()) + 7 * 86400).save()
-
-    def channel_paused_until(self, channel: str) -> datetime | None:
-        try:
-            return RunItem.get("RUN", f"pause#{channel}", consistent_read=True).at
-        except DoesNotExist:
-            return None
 
     def open_proposals(self) -> list[Proposal]:
         """Proposals still in play, from the sparse `open` index (no scan)."""

@@ -31,6 +31,10 @@ OPEN_PK = "OPEN"
 # the claims' partition with this prefix, which sorts before any time: every later run finds it among
 # the claims to settle, and reads the account's posts for it before posting anything.
 CHECK_PREFIX = "!check#"
+# A published post stays on the `due` index in this partition (due_sk = when it went out): the digest
+# names what went out since the last one with one query.
+PUBLISHED_PK = "PUBLISHED"
+ALERT_PK = "ALERT"
 
 
 def proposal_pk(proposal_id: str) -> str:
@@ -202,6 +206,20 @@ class RunItem(Model):
     ttl = NumberAttribute(null=True)
 
 
+class AlertItem(Model):
+    """A condition that stops publishing (no credentials, X unreachable, X's rate limit...): raised once,
+    told to the operator once, shown in the digest until it clears."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)  # ALERT
+    sk = UnicodeAttribute(range_key=True)  # the condition's code
+    since = UTCDateTimeAttribute()
+    detail = UnicodeAttribute(default="")
+    until = UTCDateTimeAttribute(null=True)  # when it clears by itself (X's rate limit's reset)
+
+
 class FormUseItem(Model):
     """The one use of a proposal form's token: a form sent twice (a double click, a retry, a refresh)
     makes one proposal. Written with the proposal, on the condition that it does not exist."""
@@ -274,6 +292,7 @@ ALL_MODELS: tuple[type[Model], ...] = (
     VersionItem,
     OutboxItem,
     RunItem,
+    AlertItem,
     FormUseItem,
     InboundMailItem,
     EmailOriginItem,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from postdesk.domain.addresses import canonical_address
+from postdesk.domain.agenda import DeskRow
 from postdesk.domain.kinds import Kind
 from postdesk.domain.links import (
     ABANDON,
@@ -36,14 +37,6 @@ if TYPE_CHECKING:
     from postdesk.store.proposals import Vote
 
 SHOWN_AT_MOST = 200  # of the ended proposals, the newest
-
-
-@dataclass(frozen=True)
-class DeskRow:
-    proposal: Proposal
-    to_decide: bool  # waits for this approver's decision
-    actions: list[tuple[str, str]]  # (action, signed URL)
-    next: following.NextStep
 
 
 @dataclass(frozen=True)
@@ -91,7 +84,7 @@ def allowed_actions(approver: str, proposal: Proposal) -> list[str]:
     return []
 
 
-def _row(
+def desk_row(
     services: Services, approver: str, proposal: Proposal, language: str, slots: dict[str, Slot]
 ) -> DeskRow:
     actions = allowed_actions(approver, proposal)
@@ -130,7 +123,8 @@ def desk(services: Services, approver: str, language: str, *, state: str = "", k
         proposals = [p for p in proposals if p.kind is Kind(kind)]
     slots = following.publication_slots(services)
     rows = [
-        _row(services, approver, p, language, slots) for p in sorted(proposals, key=lambda p: p.created_at)
+        desk_row(services, approver, p, language, slots)
+        for p in sorted(proposals, key=lambda p: p.created_at)
     ]
     return Desk(
         approver,
@@ -144,5 +138,5 @@ def desk(services: Services, approver: str, language: str, *, state: str = "", k
 def desk_proposal(services: Services, approver: str, proposal_id: str, language: str) -> DeskProposal:
     """One proposal as the desk opens it: who decided what on which version, and its journal."""
     proposal = services.store.get(proposal_id)
-    row = _row(services, approver, proposal, language, following.publication_slots(services))
+    row = desk_row(services, approver, proposal, language, following.publication_slots(services))
     return DeskProposal(row, services.store.votes(proposal_id), services.store.audit_log(proposal_id))

@@ -7,9 +7,10 @@ every approved post (`domain.forecast`), so the date named is the run that will 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from postdesk.domain.agenda import NextStep
 from postdesk.domain.forecast import Slot, plan_runs
 from postdesk.domain.links import EDIT, WITHDRAW
 from postdesk.domain.review_rules import OPEN_FOR_WITHDRAWAL, due_at
@@ -28,16 +29,6 @@ HIDDEN_FROM_PROPOSER = (
     "claimed",
     "held for a check",
 )  # the forecast looks this far: every approved post, embargoed ones too
-
-
-@dataclass(frozen=True)
-class NextStep:
-    """What happens next, as a code the wording catalogue says (`wording.NEXT`), with its facts."""
-
-    code: str
-    run_at: datetime | None = None
-    approvals: int = 0
-    quorum: int = 0
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from postdesk.domain.states import Status
 from postdesk.errors import Conflict
 from postdesk.mail import compose, outbox
 from postdesk.observability import logger, metrics
-from postdesk.store.proposals import claimed_by, due_again
+from postdesk.store.proposals import claimed_by, due_again, published_at
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -153,6 +153,7 @@ def morning_run(
             ready.append(proposal)
     if ready or stale:
         run.publish_all(_oldest_approval_first(ready), stale)
+        run.tell_approvers()
     else:
         logger.info("nothing is due: a normal day", extra={"run_id": run.run_id})
     run.count(started)
@@ -189,7 +190,8 @@ class _Run:
         self.run_id = run_id
         self.remaining_ms = remaining_ms
         self.report = RunReport(run_id)
-        self._alerted = False
+        self._alerted: set[str] = set()
+        self._raised: dict[str, tuple[datetime, datetime | None]] = {}  # read when the channel opens
 
     # -- the run ---------------------------------------------------------------------------------
     def publish_all(self, ready: list[Proposal], stale: list[Proposal]) -> None:
@@ -200,7 +202,9 @@ class _Run:
         if channel is None:
             self.report.deferred += [p.id for p in todo]
             return
-        paused = self.store.channel_paused_until(channel.name)  # X's rate limit, as a 429 left it
+        self._raised = {code: (since, until) for code, _, since, until in self.store.alerts()}
+        self._clear("no_credentials")  # the channel opened: its credentials are there
+        paused = self._raised.get("rate_limited", (None, None))[1]  # X's rate limit, as a 429 left it
         if paused is not None and paused > self.services.clock():
             reason = f"X's rate limit lasts until {paused.isoformat()}: nothing is posted before"
             logger.warning("the run waits for X's rate limit", extra={"until": paused.isoformat()})
@@ -237,7 +241,7 @@ class _Run:
         except CredentialsMissing as missing:
             logger.error("no X credentials: nothing goes out", extra={"reason": missing.message})
             self.report.stopped = missing.message
-            self.alert("mail_alert_no_channel", missing.message)
+            self.alert("no_credentials", missing.message)
         return None
 
     def _make_time(self, *, first: bool) -> None:
@@ -306,7 +310,7 @@ class _Run:
                 raise _Stop(limited.message) from limited
             except CredentialsRefused as refused:
                 self.release(claimed, refused.message)
-                self.alert("mail_alert_credentials", refused.message)
+                self.alert("credentials_refused", refused.message)
                 raise _Stop(refused.message) from refused
             except DuplicateContent as duplicate:
                 self.needs_reconcile(claimed, duplicate.message)
@@ -329,7 +333,7 @@ class _Run:
                 if not delays or self.remaining_ms() < delays[0] * 1000 + ATTEMPT_BUDGET_MS:
                     self.release(claimed, unavailable.message)
                     if isinstance(unavailable, Unreachable):  # an outage, not one post's trouble
-                        self.alert("mail_alert_unreachable", unavailable.message)
+                        self.alert("unreachable", unavailable.message)
                     raise _Stop(unavailable.message) from unavailable
                 self.services.sleep(delays.pop(0))
             except ChannelError as other:
@@ -349,7 +353,7 @@ class _Run:
             self.hold_for_check(
                 claimed, f"{why}; the account's posts could not be read to tell ({error.message})"
             )
-            self.alert("mail_alert_unreachable", error.message)
+            self.alert("unreachable", error.message)
             raise _Stop(error.message) from error
         except ChannelError as error:
             self.needs_reconcile(
@@ -370,10 +374,10 @@ class _Run:
             )
             if isinstance(error, RateLimited):
                 self._pause(channel, error)
-            self.alert("mail_alert_unreachable", error.message)
+            self.alert("unreachable", error.message)
             raise _Stop(error.message) from error
         except CredentialsRefused as refused:
-            self.alert("mail_alert_credentials", refused.message)
+            self.alert("credentials_refused", refused.message)
             raise _Stop(refused.message) from refused
         except ChannelError as error:
             self.needs_reconcile(claimed, f"the account's posts could not be read ({error.message})")
@@ -404,6 +408,7 @@ class _Run:
                     "post_url": posted.url,
                     "published_at": now,
                     "status_reason": None,
+                    **published_at(claimed.id, now),
                 },
                 mails=compose.published(self.services, after, posted.url),
                 now=now,
@@ -418,6 +423,8 @@ class _Run:
             return
         self.report.published.append({"id": claimed.id, "post_id": posted.id, "url": posted.url})
         self._log(claimed, "published", post_id=posted.id, post_url=posted.url)
+        for code in ("credentials_refused", "unreachable", "rate_limited"):  # X answered: they cleared
+            self._clear(code)
 
     def release(self, claimed: Proposal, reason: str) -> None:
         """Back to APPROVED, due again at its old place in the queue, for the next run."""
@@ -448,8 +455,8 @@ class _Run:
         self._log(claimed, "held for a check", reason=reason)
 
     def _pause(self, channel: Channel, limited: RateLimited) -> None:
-        if limited.reset_at is not None:
-            self.store.pause_channel(channel.name, limited.reset_at)
+        """Nothing goes out before X's recorded reset time: the next run reads it first."""
+        self.alert("rate_limited", limited.message, until=limited.reset_at, tell=False)
 
     def fail(self, claimed: Proposal, reason: str) -> NoReturn:
         self._hand_over(claimed, Status.FAILED, reason)
@@ -500,12 +507,34 @@ class _Run:
         self.report.expired.append(proposal.id)
         self._log(proposal, "expired", reason=reason)
 
-    def alert(self, body_key: str, reason: str) -> None:
-        """Once per run: what stops every post is told to the approvers, not once per post."""
-        if self._alerted:
+    def alert(self, code: str, reason: str, *, until: datetime | None = None, tell: bool = True) -> None:
+        """What stops every post is raised once, told once to the operator (who can fix it; the
+        approvers see it in their digest), and stays raised until it clears."""
+        if code in self._alerted:
             return
-        self._alerted = True
-        outbox.send(self.services, compose.alert(self.services, body_key, reason))
+        self._alerted.add(code)
+        now = self.services.clock()
+        metrics.add_metric(name="PublishingBlocked", unit="Count", value=1)
+        if not self.store.raise_alert(code, reason, now, until) or not tell:
+            return
+        settings = self.services.settings
+        if not settings.alert_address:
+            logger.error("publishing blocked, and no ALERT_ADDRESS to tell", extra={"code": code})
+            return
+        waiting = len(self.store.due(now + timedelta(days=400)))
+        outbox.send(self.services, [compose.operator_alert(self.services, code, reason, waiting, until)])
+
+    def _clear(self, code: str) -> None:
+        if code in self._raised:
+            self.store.clear_alert(code)
+            del self._raised[code]
+            logger.info("a condition that stopped publishing cleared", extra={"code": code})
+
+    def tell_approvers(self) -> None:
+        """With ApproverNotifications=all, one summary of what went out (else the next digest says)."""
+        if self.report.published and self.services.settings.approver_notifications == "all":
+            published = [self.store.get(entry["id"]) for entry in self.report.published]
+            outbox.send(self.services, compose.run_summary(self.services, published))
 
     # -- records ---------------------------------------------------------------------------------
     def _audit(self, proposal: Proposal, action: str, detail: str) -> AuditEntry:

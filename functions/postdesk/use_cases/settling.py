@@ -22,7 +22,7 @@ from postdesk.domain.states import Status
 from postdesk.errors import Conflict, FieldError, InvalidLink, InvalidProposal, LinkAlreadyUsed, PostdeskError
 from postdesk.mail import compose, outbox
 from postdesk.observability import logger
-from postdesk.store.proposals import LinkUse, due_again
+from postdesk.store.proposals import LinkUse, due_again, published_at
 from postdesk.use_cases.reviewing import Outcome, refuse
 
 if TYPE_CHECKING:
@@ -101,7 +101,13 @@ def resolve(services: Services, opened: OpenedLink, form: dict[str, str]) -> Out
             AuditEntry(proposal.id, now, who, "marked published", proposal.version, via, url),
             mails=compose.published(services, after, url),
             link_use=link_use,
-            changes={"post_id": post_id, "post_url": url, "published_at": now, "status_reason": None},
+            changes={
+                "post_id": post_id,
+                "post_url": url,
+                "published_at": now,
+                "status_reason": None,
+                **published_at(proposal.id, now),
+            },
             now=now,
         )
         return Outcome(after, "marked_published_done")

@@ -36,6 +36,7 @@ from postdesk.web.pages import PAGE_HEADERS, LinkPage, field_errors, html, messa
 from postdesk.wording import approvals_count, error_text, journal_action, next_text, state_name, strings, when
 
 if TYPE_CHECKING:
+    from postdesk.domain.agenda import NextStep
     from postdesk.domain.proposal import Proposal
     from postdesk.services import Services
 
@@ -312,7 +313,7 @@ class LinkPages:
         )
         return html(body)
 
-    def _next_sentence(self, proposal: Proposal, step: following.NextStep) -> str:
+    def _next_sentence(self, proposal: Proposal, step: NextStep) -> str:
         settings = self.services.settings
         return next_text(
             step.code,

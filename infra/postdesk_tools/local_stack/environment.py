@@ -53,6 +53,8 @@ def handler_environment(*, aws_endpoint: str, state_dir: Path) -> dict[str, str]
         "CHANNEL": "local",
         "LOCAL_TIMELINE_PATH": str((state_dir / LOCAL_TIMELINE_FILE).resolve()),
         "PUBLISH_SPACING_SECONDS": "0",
+        "ALERT_ADDRESS": "operator@example.org",
+        "ORGANISATION_NAME": "Commissariat de démonstration",
         "POWERTOOLS_SERVICE_NAME": "postdesk",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Postdesk",
