@@ -285,7 +285,6 @@ def test_a_stale_claim_with_no_post_on_the_account_asks_a_person(
     link_in(last_mail(stack, APPROVERS[0], "À vérifier sur X"), "La publier à nouveau")
 
 
-@pytest.mark.usefixtures("atomic_dynamodb")
 def test_two_runs_at_once_publish_each_post_once(stack: Stack, x: FakeX) -> None:
     ids = [approved_proposal(stack, f"Message {n}") for n in range(3)]
     get_services().settings.publish_spacing_seconds = 0
