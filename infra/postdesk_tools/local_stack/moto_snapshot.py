@@ -1,10 +1,10 @@
-"""moto's whole state pickled when its server stops cleanly, so that a restart does not replay history.
+"""moto's whole state pickled as the stack runs and when its server stops, so that a restart does not
+replay history.
 
-Replaying is not enough on its own: moto answers a request in a few milliseconds, and a DynamoDB
-transaction costs it a copy of the whole table, so replaying every request ever made grows without
-bound and soon breaks `make run`'s five seconds. A snapshot records how much of the recording it
-covers: a start restores it and replays only what was recorded after it, which after a clean stop is
-nothing, and after a crash is what the crash would otherwise have lost.
+Replaying is not enough on its own: moto answers a request in a few milliseconds, so replaying every
+request ever made grows without bound and soon breaks `make run`'s five seconds. A snapshot records how
+much of the recording it covers: a start restores it and replays only what was recorded after it, which
+after a clean stop is nothing, and after a crash at most what came since the last periodic snapshot.
 
 A snapshot is only used by the same moto and Python that wrote it; any other, or an unreadable one, is
 ignored and the whole recording replayed instead. It is a pickle: the stack loads only the one it wrote
@@ -84,8 +84,9 @@ def _pickle(state: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def take_snapshot(snapshot: Path, covers: int) -> None:
-    """Pickle every backend moto has in use, with the size of the recording it reflects."""
+def pickle_state(covers: int) -> bytes:
+    """Every backend moto has in use, pickled with the size of the recording it reflects. The caller
+    holds moto's STATE_LOCK, so that no request is half applied in what is pickled."""
     from moto.core.base_backend import BackendDict
 
     in_use: list[Any] = vars(BackendDict)["_instances"]  # the backends moto has handed out
@@ -93,8 +94,11 @@ def take_snapshot(snapshot: Path, covers: int) -> None:
         backend_dict.service_name: {account: dict(regions) for account, regions in backend_dict.items()}
         for backend_dict in in_use
     }
-    state = {**_runtime(), "covers": covers, "backends": backends}
-    data = _pickle(state)
+    return _pickle({**_runtime(), "covers": covers, "backends": backends})
+
+
+def write_snapshot(snapshot: Path, data: bytes) -> None:
+    """Replace the snapshot atomically: a crash while writing leaves the previous one whole."""
     temporary = snapshot.with_name(snapshot.name + ".new")
     with temporary.open("wb") as file:
         file.write(data)
