@@ -62,7 +62,7 @@ def call(method: str, url: str, body: bytes | None = None, headers: dict[str, st
 StartStack = Callable[..., LocalStack]
 
 
-def _clear_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def clear_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Variables the stack would take as overrides are cleared, so that a test gets the stack's defaults
     whatever the shell running the tests has set."""
     for name in [
@@ -75,7 +75,7 @@ def _clear_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(name="start_local_stack")
 def start_local_stack_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StartStack]:
     """Start a local stack of the test's own, stopped at its end: `start_local_stack(state_dir=...)`."""
-    _clear_overrides(monkeypatch, tmp_path)
+    clear_overrides(monkeypatch, tmp_path)
     started: list[LocalStack] = []
 
     def start(
@@ -109,7 +109,7 @@ def shared_local_stack_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iter
     costs about a second)."""
     state_dir = tmp_path_factory.mktemp("shared-local-stack")
     with pytest.MonkeyPatch.context() as monkeypatch:
-        _clear_overrides(monkeypatch, state_dir)
+        clear_overrides(monkeypatch, state_dir)
         stack = LocalStack(state_dir=state_dir, port=0, aws_port=0, handler=SAMPLE_HANDLER, warm=False)
         with stack:
             yield stack

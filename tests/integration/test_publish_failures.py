@@ -327,6 +327,34 @@ def test_the_same_scheduled_run_delivered_twice_publishes_once(stack: Stack, x: 
     assert x.texts == ["Message 0", "Message 1"]
 
 
+def test_the_same_scheduled_run_delivered_twice_at_the_same_moment_publishes_once(
+    stack: Stack, x: FakeX
+) -> None:
+    # Given two approved posts and a cap of one post a morning
+    ids = [approved_proposal(stack, f"Message {n}") for n in range(2)]
+    get_services().settings.publish_cap = 1
+    get_services().settings.publish_spacing_seconds = 0
+    event = {"scheduled_time": "2026-12-02T07:00:00Z"}
+    reports: list[dict[str, object]] = []
+    barrier = threading.Barrier(2)
+
+    def deliver() -> None:
+        barrier.wait()
+        reports.append(run_publish(event))
+
+    # When the scheduler delivers the same morning's event twice, both at once
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then one delivery runs the morning and the other does nothing
+    assert sorted(bool(report["skipped"]) for report in reports) == [False, True]
+    assert x.texts == ["Message 0"]
+    assert status_of(stack, ids[0]) == "PUBLISHED" and status_of(stack, ids[1]) == "APPROVED"
+
+
 def test_posts_past_their_expiry_expire_instead_of_going_out(stack: Stack, x: FakeX) -> None:
     proposal_id = approved_proposal(
         stack, "Pour ce soir seulement", expires_at=stack.now + timedelta(hours=2)
