@@ -14,12 +14,13 @@ SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null)
 
-.PHONY: help run test lint unit integration infrastructure e2e bench requirements clean build
+.PHONY: help run test lint unit integration infrastructure e2e bench soak requirements clean build
 
 help:
 	@echo "make run    - the whole stack on this machine (http://127.0.0.1:8080)"
 	@echo "make test   - lint, types and the four test layers"
 	@echo "make bench  - cold-start, round-trip and package-size figures"
+	@echo "make soak   - the local stack under load: races, kill -9, memory, restart, console at volume"
 
 $(VENV)/.installed: pyproject.toml functions/requirements.txt
 	@test -n "$(PYTHON_BOOT)" || { echo "no python3 found"; exit 1; }
@@ -62,6 +63,10 @@ test: $(VENV)/.installed $(SAM_VENV)/.installed lint
 
 bench: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m benchmarks
+
+# Against a `postdesk local` it starts on free ports; SOAK_ARGS passes options (e.g. --proposals 100).
+soak: $(VENV)/.installed
+	$(PY) -m benchmarks.soak $(SOAK_ARGS)
 
 build: $(SAM_VENV)/.installed
 	$(SAM) build --template-file template.yaml

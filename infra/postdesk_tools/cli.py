@@ -176,6 +176,7 @@ def run_local(args: argparse.Namespace) -> int:
         print(f"postdesk local: {error}", file=sys.stderr)
         return 1
     replayed = stack.aws.replay.get("replayed", 0)
+    restore_seconds = stack.aws.replay.get("restore_ms", 0) / 1000
     restored = "a snapshot and " if stack.aws.replay.get("snapshot") else ""
     print(f"postdesk local stack: {stack.url}", flush=True)
     print(f"  outbox:  {stack.outbox_url}", flush=True)
@@ -188,7 +189,7 @@ def run_local(args: argparse.Namespace) -> int:
         )
     print(
         f"  AWS (moto): {stack.aws.endpoint}, state in {args.state_dir} "
-        f"(restored from {restored}{replayed} recorded requests); "
+        f"(restored from {restored}{replayed} recorded requests in {restore_seconds:.1f} s); "
         f"{concurrency} environment(s) per function; ready in {stack.ready_seconds:.1f} s. Ctrl-C stops.",
         flush=True,
     )

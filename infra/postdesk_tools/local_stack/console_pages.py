@@ -117,6 +117,15 @@ def _paged(entries: list[dict[str, Any]], total: int, links: dict[str, str]) -> 
     )
 
 
+def _with_total(response: ConsoleResponse, total: int) -> ConsoleResponse:
+    return ConsoleResponse(
+        response.status,
+        response.content_type,
+        response.body,
+        {**response.headers, "X-Total-Count": str(total)},
+    )
+
+
 def _nav(paging: Paging, total: int, links: dict[str, str], what: str) -> str:
     last = max(1, -(-total // paging.limit))
     parts = [f"{total} {what}, newest first; page {paging.page} of {last}."]
@@ -165,7 +174,7 @@ def add_console_pages(console: Console, *, aws_endpoint: str, table_name: str) -
         summary += f'<a href="{_escape(json_link)}">As JSON</a>.</p>'
         mails = [SentMail.from_json(mail) for mail in page["mails"]]
         body = "\n".join(_mail_html(mail) for mail in mails) or "<p>No mail sent yet.</p>"
-        return ConsoleResponse.html(page_markup("Outbox", f"{summary}\n{body}\n{nav}"))
+        return _with_total(ConsoleResponse.html(page_markup("Outbox", f"{summary}\n{body}\n{nav}")), total)
 
     def proposals_json(request: ConsoleRequest) -> ConsoleResponse:
         try:

@@ -216,6 +216,9 @@ class Gateway:
 
 class _GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: clients connecting together beyond it wait for the kernel to
+    # retry their connection (a second or more), as a busy morning would show.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
         self.gateway = gateway
