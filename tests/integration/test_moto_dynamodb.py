@@ -267,6 +267,50 @@ def test_no_read_sees_half_a_transaction(dynamodb: Any) -> None:
     assert [pair for pair in seen if pair[0] != pair[1]] == []
 
 
+def test_updates_leave_no_copy_of_the_item_behind(dynamodb: Any) -> None:
+    # Given an item, and what moto holds on to
+    from moto.dynamodb.models.dynamo_type import Item
+
+    dynamodb.put_item(TableName=TABLE, Item={**_key("counter"), "n": {"N": "0"}})
+    held = len(Item.instances_tracked)
+
+    # When it is updated many times (moto copies the item on each update)
+    for _ in range(50):
+        dynamodb.update_item(
+            TableName=TABLE,
+            Key=_key("counter"),
+            UpdateExpression="SET n = n + :one",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+        )
+
+    # Then no copy is kept once the update is done
+    assert len(Item.instances_tracked) == held
+    assert dynamodb.get_item(TableName=TABLE, Key=_key("counter"))["Item"]["n"] == {"N": "50"}
+
+
+def test_a_snapshot_brings_items_back_as_moto_keeps_them(dynamodb: Any, tmp_path: Path) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    from postdesk_tools.local_stack.moto_snapshot import pickle_state, restore_snapshot, write_snapshot
+
+    # Given an item, in a snapshot
+    item = {**_key("kept"), "text": {"S": "é" * 300}, "tags": {"SS": ["a", "b"]}, "n": {"N": "3"}}
+    dynamodb.put_item(TableName=TABLE, Item=item)
+    write_snapshot(tmp_path / "snapshot", pickle_state(covers=0))
+
+    # When the snapshot is restored
+    dynamodb.delete_item(TableName=TABLE, Key=_key("kept"))
+    assert restore_snapshot(tmp_path / "snapshot", recording_size=0) == 0
+
+    # Then the item is back, its attributes in moto's size-checked dict
+    assert dynamodb.get_item(TableName=TABLE, Key=_key("kept"))["Item"] == item
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables[TABLE]
+    (restored,) = [i for p in table.items.values() for i in p.values() if i.attrs["pk"].value == "kept"]
+    assert type(restored.attrs) is LimitedSizeDict
+
+
 def test_the_layer_refuses_a_moto_it_was_not_written_for(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto_dynamodb, "installed_moto_version", lambda: "5.2.6")
 
@@ -347,6 +391,19 @@ def test_the_moto_internals_the_layer_calls_are_there() -> None:
     assert isinstance(inspect.getattr_static(Table, "has_range_key"), property)
     assert "self.items = defaultdict(dict)" in inspect.getsource(Table.__init__)
     assert "self.items[hash_value][range_value] = item" in inspect.getsource(Table.put_item)
+    # What items are made of: the dict that checks an item's size on every key set (a restored item
+    # is filled without it), and the instance tracking an item is spared
+    from moto.core.common_models import BaseModel
+    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+
+    assert issubclass(LimitedSizeDict, dict) and "405000" in inspect.getsource(LimitedSizeDict.__setitem__)
+    assert issubclass(Item, BaseModel) and "instances_tracked.append" in inspect.getsource(BaseModel.__new__)
+    # What the console reads in moto's process (moto_console): sent mail in order, items as stored
+    from moto.ses.models import RawMessage, SESBackend
+
+    assert parameters(RawMessage.__init__) == ["self", "message_id", "source", "destinations", "raw_data"]
+    assert "self.sent_messages.append(raw_message)" in inspect.getsource(SESBackend.send_raw_email)
+    assert parameters(Item.to_json) == ["self", "root_attr_name"]
     # The exceptions it raises, as moto's handler turns them into DynamoDB's answers
     assert parameters(exceptions.TransactionCanceledException.__init__) == ["self", "errors"]
     assert "item" in parameters(exceptions.ConditionalCheckFailed.__init__)

@@ -13,7 +13,10 @@ whole table per transaction. Two changes make it behave:
   included (see moto_process), so that the recording lists requests in the order moto applied them and a
   snapshot never sees half a request;
 - a transaction keeps an undo list of the items it changes (the item as it was, or its absence) and
-  puts those back when it fails, instead of copying tables.
+  puts those back when it fails, instead of copying tables;
+- items are no longer kept forever in the list moto's BaseModel makes of every instance (for its
+  dashboard): every update copies its item, so a long-running stack grew by every version of every
+  item it ever wrote.
 
 Everything else is moto's own code, in the same order: conditions are checked item by item, the
 cancellation reasons are moto's. The tests' in-process moto (`mock_aws`) and the local stack's moto
@@ -57,6 +60,7 @@ def install() -> None:
             "pinned in pyproject.toml, or check the layer against the new one and move the pin"
         )
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.dynamo_type import Item
     from moto.dynamodb.responses import DynamoHandler
 
     if getattr(DynamoHandler.call_action, _INSTALLED_MARK, False):
@@ -64,6 +68,14 @@ def install() -> None:
     DynamoHandler.call_action = _one_at_a_time(DynamoHandler.call_action)  # type: ignore[method-assign]
     setattr(DynamoHandler.call_action, _INSTALLED_MARK, True)
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
+    Item.__new__ = staticmethod(_untracked_item)  # type: ignore[method-assign]
+
+
+def _untracked_item(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """An item that moto does not also append to `Item.instances_tracked`, a list its BaseModel keeps of
+    every instance ever made, for its dashboard, and never empties: every update (which copies the
+    item), every item restored from a snapshot, stayed in memory for the life of the process."""
+    return object.__new__(cls)
 
 
 def _one_at_a_time(call_action: Callable[[Any], Any]) -> Callable[[Any], Any]:
