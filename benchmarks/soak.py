@@ -410,7 +410,11 @@ class Soak:
         if kill_at is not None:
             killer = threading.Thread(target=self._kill_when, args=(done, "mid-way through the votes"))
             killer.start()
-        queues = [work[start :: len(APPROVERS) * hands] for start in range(len(APPROVERS) * hands)]
+        queues = [
+            [job for job in work if job[0] == approver][hand::hands]
+            for approver in APPROVERS
+            for hand in range(hands)
+        ]
         _all_at_once(hand, queues)
         if killer is not None:
             killer.join()
