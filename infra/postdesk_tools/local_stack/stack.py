@@ -4,7 +4,6 @@ the same way."""
 
 from __future__ import annotations
 
-import logging
 import os
 import threading
 import time
@@ -37,8 +36,6 @@ from postdesk_tools.local_stack.template_resources import LocalNames, binary_med
 
 if TYPE_CHECKING:
     from types import TracebackType
-
-log = logging.getLogger("local_stack.stack")
 
 
 class LocalStack:
