@@ -10,6 +10,7 @@ import signal
 import threading
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from botocore.exceptions import ClientError
 
 from postdesk_tools.local_stack.aws import RECORDING_FILE
@@ -60,16 +61,17 @@ def _mails_to(url: str, address: str) -> int:
     return int(call("GET", f"{url}/_local/outbox.json?to={address}&limit=1").headers["X-Total-Count"])
 
 
-def test_sigterm_to_the_whole_group_stops_cleanly_and_the_next_start_replays_nothing(
-    postdesk_local: Callable[..., RunningLocal], tmp_path: Path
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_stop_signal_to_the_whole_group_stops_cleanly_and_the_next_start_replays_nothing(
+    postdesk_local: Callable[..., RunningLocal], tmp_path: Path, signum: int
 ) -> None:
     # Given a running stack that accepted proposals
     state = tmp_path / "state"
     first = postdesk_local(state)
     accepted = _propose(first.url, 5)
 
-    # When a service manager sends SIGTERM to its whole process group
-    first.signal_group(signal.SIGTERM)
+    # When a service manager (SIGTERM) or a terminal (Ctrl-C) signals its whole process group
+    first.signal_group(signum)
 
     # Then every process of the stack stops, the stack itself cleanly
     assert first.process.wait(timeout=120) == 0
@@ -103,6 +105,25 @@ def test_kill_9_of_the_whole_group_loses_nothing_answered_and_replays_only_since
     # and every proposal that was answered 201 is there, with its confirmation mail
     assert _stored_ids(second.url) == set(accepted)
     assert _mails_to(second.url, PROPOSER) == len(accepted)
+
+
+def test_when_the_stacks_own_process_is_killed_its_moto_and_environments_stop_and_nothing_is_lost(
+    postdesk_local: Callable[..., RunningLocal], tmp_path: Path
+) -> None:
+    # Given a running stack, warm, that accepted proposals
+    state = tmp_path / "state"
+    first = postdesk_local(state)
+    accepted = _propose(first.url, 3)
+
+    # When only its own process is killed without warning
+    os.kill(first.process.pid, signal.SIGKILL)
+    first.process.wait(timeout=60)
+
+    # Then no process of the stack is left behind (moto stops with a snapshot, the environments end)
+    assert first.group_is_gone()
+    second = postdesk_local(state)
+    assert second.restored == (True, 0)
+    assert _stored_ids(second.url) == set(accepted)
 
 
 def test_after_a_crash_the_writes_of_racing_clients_are_replayed_in_the_order_they_were_applied(
