@@ -31,6 +31,7 @@ import http.client
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -596,7 +597,12 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stack.stop()
     figures = Figures(baseline, after, stored, timeline, rounds, volume)
-    return report(soak, args, figures, time.perf_counter() - started)
+    code = report(soak, args, figures, time.perf_counter() - started)
+    if code == 0 and args.state_dir is None:
+        shutil.rmtree(scratch, ignore_errors=True)  # hundreds of MB; kept when a promise broke
+    else:
+        print(f"the stack's state and log are kept in {scratch}", flush=True)
+    return code
 
 
 @dataclass
