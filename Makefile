@@ -21,7 +21,7 @@ BUILD_DIR := .aws-sam/build
 STAGE ?= staging
 CHROMIUM ?= $(shell command -v chromium 2>/dev/null || command -v chromium-browser 2>/dev/null)
 
-.PHONY: help run test lint unit integration infrastructure e2e bench requirements clean build deploy checkov
+.PHONY: help run test lint unit integration infrastructure e2e bench soak requirements clean build deploy checkov
 
 help:
 	@echo "make run    - the whole stack on this machine (http://127.0.0.1:8080)"
@@ -29,6 +29,7 @@ help:
 	@echo "make bench  - cold-start, round-trip and package-size figures"
 	@echo "make build  - sam build, then compile every module to Python 3.12 bytecode"
 	@echo "make deploy - build, then sam deploy with infra/samconfig.toml (STAGE=staging|production, GUIDED=1)"
+	@echo "make soak   - the local stack under load: races, kill -9, memory, restart, console at volume"
 
 $(VENV)/.installed: pyproject.toml functions/requirements.txt
 	@test -n "$(PYTHON_BOOT)" || { echo "no python3 found"; exit 1; }
@@ -84,6 +85,10 @@ bench: $(VENV)/.installed $(SAM_VENV)/.installed
 
 # A bare `sam build` (or `sam deploy`/`sam sync` without this) ships no bytecode: every cold start
 # would compile every module it imports.
+# Against a `postdesk local` it starts on free ports; SOAK_ARGS passes options (e.g. --proposals 100).
+soak: $(VENV)/.installed
+	$(PY) -m benchmarks.soak $(SOAK_ARGS)
+
 build: $(SAM_VENV)/.installed
 	$(SAM_ENV) $(SAM) build --template-file template.yaml --build-dir $(BUILD_DIR)
 	$(PYTHON_BOOT) infra/postdesk_tools/bytecode.py $(BUILD_DIR)

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 from urllib.parse import urlencode, urlsplit
@@ -96,46 +95,6 @@ def recording_aws_calls() -> Iterator[AwsCalls]:
 
 
 @contextlib.contextmanager
-def one_backup_per_transaction() -> Iterator[None]:
-    """moto backs a table up (a deep copy of every item) once per item of a TransactWriteItems, before
-    applying any: with 10,000 items that is seconds per transaction, a cost of the double, not of
-    postdesk. The copies of one call are all of the same state, so one is kept and reused (same
-    rollback); where moto is built otherwise, nothing is changed."""
-    try:
-        from moto.dynamodb import models
-    except ImportError:
-        yield
-        return
-    real_copy = getattr(models, "copy", None)
-    backend = getattr(models, "DynamoDBBackend", None)
-    original = getattr(backend, "transact_write_items", None)
-    if real_copy is None or backend is None or original is None:
-        yield
-        return
-    copies: dict[int, Any] = {}
-
-    def deepcopy(value: Any, memo: Any = None) -> Any:
-        if isinstance(value, models.Table):
-            if id(value) not in copies:
-                copies[id(value)] = real_copy.deepcopy(value)
-            return copies[id(value)]
-        return real_copy.deepcopy(value, memo)
-
-    def transact_write_items(self: Any, transact_items: Any) -> Any:
-        copies.clear()
-        try:
-            return original(self, transact_items)
-        finally:
-            copies.clear()
-
-    with (
-        mock.patch.object(models, "copy", SimpleNamespace(deepcopy=deepcopy, copy=real_copy.copy)),
-        mock.patch.object(backend, "transact_write_items", transact_write_items),
-    ):
-        yield
-
-
-@contextlib.contextmanager
 def environment(variables: dict[str, str]) -> Iterator[None]:
     saved = dict(os.environ)
     for name in [name for name in os.environ if name.startswith(("AWS_", "POWERTOOLS_"))]:
@@ -156,12 +115,14 @@ def moto_stack(extra: dict[str, str] | None = None) -> Iterator[None]:
     from moto import mock_aws
 
     from postdesk.handlers.wiring import reset_services
+    from postdesk_tools.local_stack import moto_dynamodb
     from postdesk_tools.local_stack.template_resources import LocalNames, create_resources, load_template
 
+    # The layer the tests and the local stack use: atomic requests, transactions without table copies.
+    moto_dynamodb.install()
     with (
         environment({**ENVIRONMENT, **(extra or {})}),
         mock_aws(),
-        one_backup_per_transaction(),
         warnings.catch_warnings(),
     ):
         warnings.simplefilter("ignore")

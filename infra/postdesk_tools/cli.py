@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -96,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--state-dir", type=Path, default=Path(".local"), help="where state is kept (default: %(default)s)"
     )
     local.add_argument("--reset", action="store_true", help="forget the stored state and start empty")
+    local.add_argument(
+        "--concurrency",
+        default=os.environ.get("POSTDESK_LOCAL_CONCURRENCY", ""),
+        metavar="N",
+        help=(
+            "execution environments per function at once, each a process, as Lambda runs concurrent "
+            "instances (default: $POSTDESK_LOCAL_CONCURRENCY, else 4; at most 32)"
+        ),
+    )
     local.set_defaults(run=run_local)
 
     common = _target_options()
@@ -231,8 +241,23 @@ def run_local(args: argparse.Namespace) -> int:
     for chatty in ("botocore", "boto3", "pynamodb", "mail.log"):  # "Found credentials..." on every client
         logging.getLogger(chatty).setLevel(logging.WARNING)
     from postdesk_tools.local_stack.aws import AwsStartError
+    from postdesk_tools.local_stack.lambda_function import concurrency_from
+    from postdesk_tools.local_stack.moto_process import DEFAULT_SNAPSHOT_EVERY_WRITES
     from postdesk_tools.local_stack.stack import LocalStack
 
+    try:
+        concurrency = concurrency_from(args.concurrency)
+    except ValueError as error:
+        print(f"postdesk local: --concurrency: {error}", file=sys.stderr)
+        return 2
+    every = os.environ.get("POSTDESK_LOCAL_SNAPSHOT_EVERY", "").strip()
+    if every and (not every.isdigit() or int(every) < 1):
+        print(
+            f"postdesk local: POSTDESK_LOCAL_SNAPSHOT_EVERY: a count of recorded writes, not {every!r}",
+            file=sys.stderr,
+        )
+        return 2
+    snapshot_every = int(every) if every else DEFAULT_SNAPSHOT_EVERY_WRITES
     stack = LocalStack(
         state_dir=args.state_dir,
         host=args.host,
@@ -240,6 +265,8 @@ def run_local(args: argparse.Namespace) -> int:
         aws_port=args.aws_port,
         reset=args.reset,
         smtp_port=args.smtp_port,
+        concurrency=concurrency,
+        snapshot_every=snapshot_every,
     )
     try:
         stack.start()
@@ -247,6 +274,7 @@ def run_local(args: argparse.Namespace) -> int:
         print(f"postdesk local: {error}", file=sys.stderr)
         return 1
     replayed = stack.aws.replay.get("replayed", 0)
+    restore_seconds = stack.aws.replay.get("restore_ms", 0) / 1000
     restored = "a snapshot and " if stack.aws.replay.get("snapshot") else ""
     print(f"postdesk local stack: {stack.url}", flush=True)
     print(f"  outbox:  {stack.outbox_url}", flush=True)
@@ -259,8 +287,8 @@ def run_local(args: argparse.Namespace) -> int:
         )
     print(
         f"  AWS (moto): {stack.aws.endpoint}, state in {args.state_dir} "
-        f"(restored from {restored}{replayed} recorded requests); "
-        f"ready in {stack.ready_seconds:.1f} s. Ctrl-C stops.",
+        f"(restored from {restored}{replayed} recorded requests in {restore_seconds:.1f} s); "
+        f"{concurrency} environment(s) per function; ready in {stack.ready_seconds:.1f} s. Ctrl-C stops.",
         flush=True,
     )
     stopping = threading.Event()

@@ -191,6 +191,25 @@ def test_the_table_is_kept_safe_and_expires_items_by_ttl(aws: Any) -> None:
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "ttl"}
 
 
+def test_the_table_has_no_stream_since_nothing_reads_one(aws: Any) -> None:
+    # Given what the template declares: nothing consumes a DynamoDB stream
+    consumers = [
+        logical_id
+        for logical_id, resource in TEMPLATE["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::EventSourceMapping"
+        or any(
+            event.get("Type") == "DynamoDB"
+            for event in resource.get("Properties", {}).get("Events", {}).values()
+        )
+    ]
+    assert consumers == []
+
+    # Then the table has none, in the template or as the local stack builds it
+    assert "StreamSpecification" not in TEMPLATE["Resources"]["ProposalsTable"]["Properties"]
+    dynamodb, _, names = _create_local_resources()
+    assert "StreamSpecification" not in dynamodb.describe_table(TableName=names.table_name)["Table"]
+
+
 def test_the_bucket_expires_images_of_proposals_never_confirmed(aws: Any) -> None:
     # Given the bucket built on moto from the template's own properties
     _, s3, names = _create_local_resources()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,9 +18,13 @@ from aws_lambda_powertools.utilities import parameters
 from moto import mock_aws
 
 from postdesk.handlers.wiring import get_services, reset_services
+from postdesk_tools.local_stack import moto_dynamodb
 from postdesk_tools.local_stack.outbox import SentMail, parse_raw_message
 from postdesk_tools.local_stack.template_resources import LocalNames, create_resources, load_template
 from tests.integration.aws_calls import _session_recorder, aws_calls  # noqa: F401 - fixtures
+
+# The same layer as the local stack's moto server: DynamoDB's atomicity, for every test that races.
+moto_dynamodb.install()
 
 EVENTS = Path(__file__).parent.parent / "events"
 REGION = "eu-west-1"
@@ -220,19 +223,3 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         yield stack
     reset_services()
     parameters.clear_caches()
-
-
-@pytest.fixture
-def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    """DynamoDB applies each write atomically; moto, in threads, does not: give it that one guarantee."""
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("transact_write_items", "update_item", "put_item", "delete_item"):
-        original = getattr(DynamoDBBackend, name)
-
-        def atomic(self, *args, __original=original, **kwargs):  # type: ignore[no-untyped-def]
-            with lock:
-                return __original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, atomic)

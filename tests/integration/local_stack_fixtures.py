@@ -7,20 +7,27 @@ not shadow the import."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
 from postdesk_tools.local_stack.environment import handler_environment
 from postdesk_tools.local_stack.stack import LocalStack
-
-if TYPE_CHECKING:
-    from pathlib import Path
 
 SAMPLE_HANDLER = "tests.integration.sample_handler.lambda_handler"
 
@@ -55,7 +62,7 @@ def call(method: str, url: str, body: bytes | None = None, headers: dict[str, st
 StartStack = Callable[..., LocalStack]
 
 
-def _clear_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def clear_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Variables the stack would take as overrides are cleared, so that a test gets the stack's defaults
     whatever the shell running the tests has set."""
     for name in [
@@ -68,7 +75,7 @@ def _clear_overrides(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture(name="start_local_stack")
 def start_local_stack_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StartStack]:
     """Start a local stack of the test's own, stopped at its end: `start_local_stack(state_dir=...)`."""
-    _clear_overrides(monkeypatch, tmp_path)
+    clear_overrides(monkeypatch, tmp_path)
     started: list[LocalStack] = []
 
     def start(
@@ -102,7 +109,109 @@ def shared_local_stack_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iter
     costs about a second)."""
     state_dir = tmp_path_factory.mktemp("shared-local-stack")
     with pytest.MonkeyPatch.context() as monkeypatch:
-        _clear_overrides(monkeypatch, state_dir)
+        clear_overrides(monkeypatch, state_dir)
         stack = LocalStack(state_dir=state_dir, port=0, aws_port=0, handler=SAMPLE_HANDLER, warm=False)
         with stack:
             yield stack
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RunningLocal:
+    """`postdesk local` started as a person starts it, in a process group (a session) of its own, as a
+    terminal or a service manager runs it: a signal to the group reaches every process of the stack."""
+
+    url: str
+    process: subprocess.Popen[str]
+    output: list[str]
+
+    @property
+    def restored(self) -> tuple[bool, int]:
+        """(from a snapshot?, how many recorded requests were replayed) as the start printed them."""
+        for line in self.output:
+            found = re.search(r"restored from (a snapshot and )?(\d+) recorded requests", line)
+            if found:
+                return found.group(1) is not None, int(found.group(2))
+        raise AssertionError(f"no restore line in {self.output}")
+
+    def signal_group(self, signum: int) -> None:
+        os.killpg(self.process.pid, signum)
+
+    def group_is_gone(self, within_seconds: float = 60) -> bool:
+        """True once no process of the stack's group is left (a bound to wait, not a measure)."""
+        deadline = time.monotonic() + within_seconds
+        while time.monotonic() < deadline:
+            try:
+                os.killpg(self.process.pid, 0)
+            except ProcessLookupError:
+                return True
+            time.sleep(0.1)
+        return False
+
+
+def run_postdesk_local(state_dir: Path, environment: dict[str, str] | None = None) -> RunningLocal:
+    """`postdesk local` on free ports, answering once its console does; stopped by the caller."""
+    port = free_port()
+    command = [
+        str(Path(sys.executable).parent / "postdesk"),
+        "local",
+        "--port",
+        str(port),
+        "--aws-port",
+        str(free_port()),
+        "--smtp-port",
+        str(free_port()),
+        "--state-dir",
+        str(state_dir),
+    ]
+    inherited = {
+        k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "POSTDESK_"))
+    }
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**inherited, **(environment or {})},
+        start_new_session=True,
+    )
+    output: list[str] = []
+    assert process.stdout is not None
+    stdout = process.stdout
+
+    def read() -> None:
+        for line in stdout:
+            output.append(line)
+
+    threading.Thread(target=read, daemon=True).start()
+    running = RunningLocal(f"http://127.0.0.1:{port}", process, output)
+    deadline = time.monotonic() + 120
+    while not any("restored from" in line for line in output):
+        if process.poll() is not None or time.monotonic() > deadline:
+            with contextlib.suppress(ProcessLookupError):
+                running.signal_group(signal.SIGKILL)
+            raise RuntimeError(f"postdesk local did not start: {''.join(output)}")
+        time.sleep(0.1)
+    return running
+
+
+@pytest.fixture(name="postdesk_local")
+def postdesk_local_fixture() -> Iterator[Callable[..., RunningLocal]]:
+    """Start `postdesk local` processes; whatever is left of them is killed at the test's end."""
+    started: list[RunningLocal] = []
+
+    def start(state_dir: Path, environment: dict[str, str] | None = None) -> RunningLocal:
+        running = run_postdesk_local(state_dir, environment)
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        with contextlib.suppress(ProcessLookupError):
+            running.signal_group(signal.SIGKILL)
+        running.process.wait(timeout=60)

@@ -14,7 +14,7 @@ import pytest
 
 from postdesk_tools.local_stack.lambda_function import DEFAULT_HANDLER
 from postdesk_tools.local_stack.stack import LocalStack
-from tests.integration.local_stack_fixtures import _clear_overrides, call
+from tests.integration.local_stack_fixtures import call, clear_overrides
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -26,7 +26,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/htm
 @pytest.fixture(name="mail_stack")
 def mail_stack_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
     """The local stack with the real API function and an SMTP port of its own."""
-    _clear_overrides(monkeypatch, tmp_path)
+    clear_overrides(monkeypatch, tmp_path)
     stack = LocalStack(
         state_dir=tmp_path / "state", port=0, aws_port=0, smtp_port=0, handler=DEFAULT_HANDLER, warm=False
     )

@@ -10,8 +10,11 @@ import signal
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
+import pytest
+
 from postdesk_tools.local_stack.console import ConsoleResponse
 from tests.integration.local_stack_fixtures import (  # noqa: F401 - fixtures are found by name
+    Reply,
     call,
     local_stack_fixture,
     shared_local_stack_fixture,
@@ -205,6 +208,87 @@ def test_a_sent_mail_shows_in_the_outbox_with_its_text_html_and_links(local_stac
     assert "À relire &lt;b&gt;urgent&lt;/b&gt;" in page.text
     assert "<b>urgent</b>" not in page.text
     assert f'href="{review.replace("&", "&amp;")}"' in page.text
+
+
+def _links(reply: Reply) -> dict[str, str]:
+    """The Link header's addresses by relation (`<url>; rel="next"`)."""
+    return {
+        part.split(";")[1].strip().removeprefix('rel="').removesuffix('"'): part.split(";")[0].strip(" <>")
+        for part in reply.headers["Link"].split(",")
+    }
+
+
+def test_the_outbox_pages_newest_first_with_links_to_the_other_pages(local_stack: LocalStack) -> None:
+    # Given five mails sent
+    for number in range(1, 6):
+        _send_mail(local_stack, "deputy1@example.org", f"Mail {number}", "text", "<p>html</p>")
+
+    # When a script reads the outbox two mails at a time, following the links
+    first = call("GET", f"{local_stack.url}/_local/outbox.json?limit=2")
+    second = call("GET", f"{local_stack.url}{_links(first)['next']}")
+    last = call("GET", f"{local_stack.url}{_links(second)['next']}")
+
+    # Then each page is the list it always was, newest first, and says how many there are
+    assert [mail["subject"] for mail in first.json()] == ["Mail 5", "Mail 4"]
+    assert [mail["subject"] for mail in second.json()] == ["Mail 3", "Mail 2"]
+    assert [mail["subject"] for mail in last.json()] == ["Mail 1"]
+    assert first.headers["X-Total-Count"] == "5"
+    assert "prev" not in _links(first) and "next" not in _links(last)
+    assert _links(last)["prev"] == _links(first)["next"]
+    # and a person sees the same pages, with links from one to the next
+    page = call("GET", f"{local_stack.url}/_local/outbox?limit=2&page=2").text
+    assert "page 2 of 3" in page
+    assert 'rel="next">Next</a>' in page and 'rel="prev">Previous</a>' in page
+    assert page.index("Mail 3") < page.index("Mail 2") and "Mail 4" not in page
+
+
+def test_the_outbox_shows_the_mail_of_one_address(local_stack: LocalStack) -> None:
+    _send_mail(local_stack, "deputy1@example.org", "For the deputy", "text", "<p>html</p>")
+    _send_mail(local_stack, "director@example.org", "For the director", "text", "<p>html</p>")
+
+    mails = call("GET", f"{local_stack.url}/_local/outbox.json?to=Director@example.org").json()
+
+    assert [mail["subject"] for mail in mails] == ["For the director"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("page=abc", "page: a whole number from 1 is expected, not 'abc'"),
+        ("page=0", "page: a whole number from 1 is expected, not '0'"),
+        ("limit=10000", "limit: at most 500, not 10000"),
+    ],
+)
+def test_a_page_that_is_not_a_page_is_refused_naming_the_parameter(
+    shared_local_stack: LocalStack, query: str, message: str
+) -> None:
+    for listing in ("outbox.json", "proposals.json"):
+        answer = call("GET", f"{shared_local_stack.url}/_local/{listing}?{query}")
+
+        assert answer.status == 400
+        assert answer.json() == {"message": message}
+
+
+def test_proposals_json_pages_newest_first(local_stack: LocalStack) -> None:
+    table = local_stack.environment["TABLE_NAME"]
+    dynamodb = local_stack.aws.client("dynamodb")
+    for number in range(1, 4):
+        dynamodb.put_item(
+            TableName=table,
+            Item={
+                "pk": {"S": f"PROPOSAL#p{number}"},
+                "sk": {"S": "PROPOSAL"},
+                "id": {"S": f"p{number}"},
+                "created_at": {"S": f"2026-12-0{number}T08:00:00+00:00"},
+            },
+        )
+
+    first = call("GET", f"{local_stack.url}/_local/proposals.json?limit=2")
+    second = call("GET", f"{local_stack.url}{_links(first)['next']}")
+
+    assert [proposal["id"] for proposal in first.json()] == ["p3", "p2"]
+    assert [proposal["id"] for proposal in second.json()] == ["p1"]
+    assert first.headers["X-Total-Count"] == "3"
 
 
 def test_proposals_json_lists_every_proposal_with_its_votes(local_stack: LocalStack) -> None:

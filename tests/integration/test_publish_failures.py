@@ -295,7 +295,6 @@ def test_a_stale_claim_with_no_post_on_the_account_asks_a_person(
     link_in(last_mail(stack, APPROVERS[0], "À vérifier sur X"), "La publier à nouveau")
 
 
-@pytest.mark.usefixtures("atomic_dynamodb")
 def test_two_runs_at_once_publish_each_post_once(stack: Stack, x: FakeX) -> None:
     ids = [approved_proposal(stack, f"Message {n}") for n in range(3)]
     get_services().settings.publish_spacing_seconds = 0
@@ -336,6 +335,34 @@ def test_the_same_scheduled_run_delivered_twice_publishes_once(stack: Stack, x: 
     # And the next morning is another scheduled time
     run_publish({"scheduled_time": "2026-12-03T07:00:00Z"})
     assert x.texts == ["Message 0", "Message 1"]
+
+
+def test_the_same_scheduled_run_delivered_twice_at_the_same_moment_publishes_once(
+    stack: Stack, x: FakeX
+) -> None:
+    # Given two approved posts and a cap of one post a morning
+    ids = [approved_proposal(stack, f"Message {n}") for n in range(2)]
+    get_services().settings.publish_cap = 1
+    get_services().settings.publish_spacing_seconds = 0
+    event = {"scheduled_time": "2026-12-02T07:00:00Z"}
+    reports: list[dict[str, object]] = []
+    barrier = threading.Barrier(2)
+
+    def deliver() -> None:
+        barrier.wait()
+        reports.append(run_publish(event))
+
+    # When the scheduler delivers the same morning's event twice, both at once
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Then one delivery runs the morning and the other does nothing
+    assert sorted(bool(report["skipped"]) for report in reports) == [False, True]
+    assert x.texts == ["Message 0"]
+    assert status_of(stack, ids[0]) == "PUBLISHED" and status_of(stack, ids[1]) == "APPROVED"
 
 
 def test_posts_past_their_expiry_expire_instead_of_going_out(stack: Stack, x: FakeX) -> None:

@@ -137,9 +137,20 @@ def test_the_operator_command_publishes_now_or_shows_what_would_go_out(
 def test_the_local_channel_keeps_a_timeline_that_the_console_shows(
     stack: Stack, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    from postdesk.handlers.publish import lambda_handler
     from postdesk_tools.local_stack.console import Console, ConsoleRequest
-    from postdesk_tools.local_stack.publish_console import add_publish_console
+    from postdesk_tools.local_stack.lambda_function import FunctionSettings, LambdaContext
+    from postdesk_tools.local_stack.publish_console import PUBLISH_FUNCTION, add_publish_console
     from postdesk_tools.local_stack.template_resources import load_template
+
+    class PublishFunctionHere:
+        """The publish function's real handler, run in this process, where the tests' moto is (the
+        local stack runs it in environments of its own, see test_local_stack_races)."""
+
+        settings = FunctionSettings.from_template(load_template(), PUBLISH_FUNCTION)
+
+        def invoke(self, event: dict[str, Any]) -> Any:
+            return lambda_handler(event, LambdaContext(self.settings))
 
     timeline = tmp_path / "timeline.jsonl"
     monkeypatch.setenv("CHANNEL", "local")
@@ -147,7 +158,9 @@ def test_the_local_channel_keeps_a_timeline_that_the_console_shows(
     monkeypatch.setenv("PUBLISH_SPACING_SECONDS", "0")
     use_environment(stack)
     console = Console()
-    add_publish_console(console, template=load_template(), environment={"LOCAL_TIMELINE_PATH": str(timeline)})
+    add_publish_console(
+        console, function=PublishFunctionHere(), environment={"LOCAL_TIMELINE_PATH": str(timeline)}
+    )
 
     def call(method: str, path: str, accept: str = "application/json") -> Any:
         return console.handle(ConsoleRequest(method, path, {}, {"accept": accept}))

@@ -195,7 +195,6 @@ def test_a_removed_approvers_links_stop_working(stack: Stack, monkeypatch: pytes
     assert stack.proposal(proposal_id).status.value == "PENDING"
 
 
-@pytest.mark.usefixtures("atomic_dynamodb")
 def test_two_approvers_pressing_at_once_both_count_and_one_transition_happens(stack: Stack) -> None:
     proposal_id = pending_proposal(stack, kind="solved_case")
     links = [review_link(stack, approver, "Approuver") for approver in (DIRECTOR, DEPUTY1, DEPUTY2)]

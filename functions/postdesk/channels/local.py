@@ -1,13 +1,15 @@
 """The local stack's channel: each post is a line appended to a JSON-lines timeline file in the state
 directory, its images saved beside it, so that `/_local/timeline` shows what went out.
 
-Used only where CHANNEL=local is set explicitly, as the local stack does."""
+Used only where CHANNEL=local is set explicitly, as the local stack does. The local stack runs each
+function in several processes at once: a file lock (flock) keeps each post's line whole, for writers
+and readers in any process."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,8 +21,6 @@ from postdesk.domain.validation import IMAGE_TYPES
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
-
-_append = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -49,8 +49,11 @@ def read_timeline(timeline: Path) -> list[TimelinePost]:
     """Every post of the timeline file, oldest first (a missing file is an empty timeline)."""
     if not timeline.exists():
         return []
+    with timeline.open(encoding="utf-8") as file:
+        fcntl.flock(file, fcntl.LOCK_SH)
+        lines = file.read().splitlines()
     posts = []
-    for line in timeline.read_text(encoding="utf-8").splitlines():
+    for line in lines:
         if line.strip():
             entry = json.loads(line)
             posts.append(
@@ -85,10 +88,10 @@ class LocalTimeline:
             saved.append({"file": name, "content_type": image.content_type, "alt": image.alt})
         entry = TimelinePost(post_id, text, url, saved, self._clock().isoformat())
         line = json.dumps(entry.as_json(), ensure_ascii=False) + "\n"
-        with _append:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            with self._path.open("a", encoding="utf-8") as timeline:
-                timeline.write(line)
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        with self._path.open("a", encoding="utf-8") as timeline:
+            fcntl.flock(timeline, fcntl.LOCK_EX)  # released when the file closes, after the write
+            timeline.write(line)
         return Posted(post_id, url, text)
 
     def find_recent(self, text: str, since: datetime) -> Posted | None:

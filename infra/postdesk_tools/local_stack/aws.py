@@ -21,6 +21,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from postdesk_tools.local_stack.environment import DUMMY_CREDENTIALS, REGION
+from postdesk_tools.local_stack.moto_process import DEFAULT_SNAPSHOT_EVERY_WRITES
 from postdesk_tools.local_stack.template_resources import LocalNames, create_resources
 
 if TYPE_CHECKING:
@@ -36,9 +37,9 @@ log = logging.getLogger("local_stack.aws")
 
 RECORDING_FILE = "aws-recording.jsonl"
 LOG_FILE = "moto.log"
-# A clean stop writes a snapshot (milliseconds for a developer's state); a full replay, after moto was
+# A clean stop writes a snapshot (a second or two for a large state); a full replay, after moto was
 # upgraded, can take a while for a large recording.
-STOP_GRACE_SECONDS = 15.0
+STOP_GRACE_SECONDS = 30.0
 
 
 class AwsStartError(RuntimeError):
@@ -49,12 +50,19 @@ class LocalAws:
     """moto's server for this process: `start()` answers its endpoint once the recorded state is back."""
 
     def __init__(
-        self, state_dir: Path, *, host: str = "127.0.0.1", port: int = 4566, start_timeout: float = 120.0
+        self,
+        state_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 4566,
+        start_timeout: float = 120.0,
+        snapshot_every: int = DEFAULT_SNAPSHOT_EVERY_WRITES,
     ) -> None:
         self.state_dir = state_dir
         self.host = host
         self.port = port
         self.start_timeout = start_timeout
+        self.snapshot_every = snapshot_every
         self.endpoint = ""
         self.replay: dict[str, int] = {}
         self._process: subprocess.Popen[str] | None = None
@@ -91,6 +99,8 @@ class LocalAws:
             str(self.port),
             "--recording",
             str(self.recording_path),
+            "--snapshot-every",
+            str(self.snapshot_every),
         ]
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command,
@@ -175,6 +185,8 @@ class LocalAws:
         )
         if not present:
             create_resources(template, names, dynamodb=dynamodb, s3=s3, secretsmanager=secretsmanager)
+        else:
+            _without_stream(dynamodb, names.table_name)
         verify_sender(self.client("ses"), sender)
         return not present
 
@@ -198,6 +210,14 @@ def _table_exists(dynamodb: DynamoDBClient, name: str) -> bool:
             return False
         raise
     return True
+
+
+def _without_stream(dynamodb: DynamoDBClient, name: str) -> None:
+    """A table restored from an older state may still have the stream the template no longer declares
+    (nothing consumed it, and moto's stream records kept every old item alive): turn it off."""
+    table = dynamodb.describe_table(TableName=name)["Table"]
+    if table.get("StreamSpecification", {}).get("StreamEnabled"):
+        dynamodb.update_table(TableName=name, StreamSpecification={"StreamEnabled": False})
 
 
 def _bucket_exists(s3: S3Client, name: str) -> bool:

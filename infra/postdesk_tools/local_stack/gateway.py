@@ -4,7 +4,9 @@ event, and serves the dev console under /_local/ itself.
 It applies the limits of the real services, so that what fails in AWS fails here first, with a 4xx
 naming the limit rather than a 500: API Gateway refuses a body over 10 MB, Lambda an event over 6 MB
 (a body base64-encoded grows by a third on the way). It answers a handler's exception, a malformed
-answer, a too large answer and a timeout the way API Gateway does (502, 502, 502, 504)."""
+answer, a too large answer and a function's timeout the way API Gateway does (502, 502, 502, 502), and
+504 when its own 29 s pass first (the function goes on to its Timeout, as in Lambda). Requests are
+served on a thread each; the function runs them in its own processes (lambda_function)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 from postdesk_tools.local_stack.console import Console, ConsoleRequest
+from postdesk_tools.local_stack.lambda_function import (
+    CallerStoppedWaitingError,
+    FunctionTimedOutError,
+    HandlerFailedError,
+    InvocationError,
+    NotStartedInTimeError,
+)
 from postdesk_tools.local_stack.proxy_event import (
     HttpAnswer,
     HttpRequest,
@@ -31,7 +40,7 @@ from postdesk_tools.local_stack.proxy_event import (
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from postdesk_tools.local_stack.lambda_function import InProcessFunction
+    from postdesk_tools.local_stack.lambda_function import LocalFunction
 
 # The local stack logs under `local_stack`, not under `postdesk`: that logger is the function's own
 # (Powertools, JSON, with the Lambda context), and these lines are the gateway's.
@@ -84,14 +93,16 @@ def _mb(size: int) -> str:
 class Gateway:
     def __init__(
         self,
-        function: InProcessFunction,
+        function: LocalFunction,
         console: Console,
         *,
         binary_media_types: Sequence[str],
         host: str = "127.0.0.1",
         port: int = 8080,
+        integration_timeout_seconds: float = INTEGRATION_TIMEOUT_SECONDS,
     ) -> None:
         self.function = function
+        self.integration_timeout_seconds = integration_timeout_seconds
         self.console = console
         self.binary_media_types = list(binary_media_types)
         try:
@@ -155,24 +166,33 @@ class Gateway:
             )
             log.warning("%s %s: %s", request.method, _loggable(request.raw_path), message)
             return json_answer(413, {"message": message}, request_id)
-        started = time.monotonic()
         try:
-            result = self.function.invoke(event, request_id)
-        except Exception:
-            log.exception(
-                "the handler raised on %s %s (API Gateway answers 502)",
-                request.method,
-                _loggable(request.raw_path),
+            result = self.function.invoke(
+                event, request_id, answer_by=time.monotonic() + self.integration_timeout_seconds
             )
-            return internal_server_error(request_id)
-        elapsed = time.monotonic() - started
-        if elapsed > INTEGRATION_TIMEOUT_SECONDS:
+        except (NotStartedInTimeError, CallerStoppedWaitingError) as error:
             log.error(
-                "the handler took %.1f s, over API Gateway's %d s", elapsed, INTEGRATION_TIMEOUT_SECONDS
+                "%s %s: %s (API Gateway answers 504)", request.method, _loggable(request.raw_path), error
             )
             return json_answer(504, {"message": "Endpoint request timed out"}, request_id)
-        if elapsed > self.function.settings.timeout_seconds:
-            log.error("Task timed out after %.1f s (the function's Timeout)", elapsed)
+        except FunctionTimedOutError as error:
+            log.error("%s %s: %s", request.method, _loggable(request.raw_path), error)
+            if self.function.settings.timeout_seconds >= self.integration_timeout_seconds:
+                return json_answer(504, {"message": "Endpoint request timed out"}, request_id)
+            return internal_server_error(request_id)
+        except HandlerFailedError as error:
+            log.error(
+                "the handler raised on %s %s (API Gateway answers 502): %s\n%s",
+                request.method,
+                _loggable(request.raw_path),
+                error,
+                error.trace,
+            )
+            return internal_server_error(request_id)
+        except InvocationError as error:
+            log.error(
+                "%s %s: %s (API Gateway answers 502)", request.method, _loggable(request.raw_path), error
+            )
             return internal_server_error(request_id)
         try:
             response_size = len(json.dumps(result, separators=(",", ":")).encode("utf-8"))
@@ -196,6 +216,9 @@ class Gateway:
 
 class _GatewayServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog is 5: clients connecting together beyond it wait for the kernel to
+    # retry their connection (a second or more), as a busy morning would show.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], gateway: Gateway) -> None:
         self.gateway = gateway

@@ -1,7 +1,7 @@
 """Mail in, for the local stack: a raw message is handed on exactly as SES's receipt rule hands it on,
 its S3 action first (the raw message put in the media bucket under the rule's prefix and the message
 id), then its Lambda action (SES's receiving event, built in the shape SES sends, to the inbound
-function, run in this process as Lambda runs it).
+function, in its own execution environments as Lambda runs it).
 
 Messages come from the SMTP port (local_stack.smtp) or `POST /_local/inbound` (a raw MIME body). The
 local stack does not judge mail: every verdict is PASS unless the message says otherwise in a test
@@ -27,7 +27,7 @@ from boto3.dynamodb.types import TypeDeserializer
 from postdesk.store.raw_mail import RawMailStore
 from postdesk_tools.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse, page
 from postdesk_tools.local_stack.environment import REGION
-from postdesk_tools.local_stack.lambda_function import FunctionSettings, InProcessFunction
+from postdesk_tools.local_stack.lambda_function import LocalFunction
 from postdesk_tools.local_stack.proposal_listing import json_safe
 from postdesk_tools.local_stack.proxy_event import ACCOUNT_ID
 
@@ -162,7 +162,7 @@ def ses_receiving_event(
 class LocalInboundMail:
     """The receipt rule of the local stack: keep the raw message, then invoke the inbound function."""
 
-    function: InProcessFunction
+    function: LocalFunction
     raw_mail: RawMailStore
     submission_address: str = DEFAULT_SUBMISSION_ADDRESS
     smtp: LocalSmtp | None = None
@@ -209,10 +209,10 @@ class LocalInboundMail:
         return delivered
 
     def stop(self) -> None:
+        """No more mail in (the function's environments are the stack's to stop)."""
         if self.smtp is not None:
             self.smtp.stop()
             self.smtp = None
-        self.function.close()
 
 
 def _outcomes(dynamodb: DynamoDBClient, table_name: str) -> list[dict[str, Any]]:
@@ -283,12 +283,13 @@ def add_inbound_pages(
     console.add("GET", INBOUND_JSON, listing_json, "The same, as JSON")
 
 
-def start_inbound_mail(stack: LocalStack, template: dict[str, Any]) -> LocalInboundMail | None:
-    """The local receipt rule for `stack`: its console pages, and its SMTP port when one is asked for.
-    None when the template has no inbound function."""
+def start_inbound_mail(
+    stack: LocalStack, template: dict[str, Any], function: LocalFunction
+) -> LocalInboundMail | None:
+    """The local receipt rule for `stack`, handing mail to the inbound `function`: its console pages,
+    and its SMTP port when one is asked for. None when the template has no inbound function."""
     if INBOUND_FUNCTION not in template.get("Resources", {}):
         return None
-    function = InProcessFunction(FunctionSettings.from_template(template, INBOUND_FUNCTION))
     raw_mail = RawMailStore(
         stack.environment["MEDIA_BUCKET"], receipt_rule_prefix(template), client=stack.aws.client("s3")
     )

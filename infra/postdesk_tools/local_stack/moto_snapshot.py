@@ -1,10 +1,10 @@
-"""moto's whole state pickled when its server stops cleanly, so that a restart does not replay history.
+"""moto's whole state pickled as the stack runs and when its server stops, so that a restart does not
+replay history.
 
-Replaying is not enough on its own: moto answers a request in a few milliseconds, and a DynamoDB
-transaction costs it a copy of the whole table, so replaying every request ever made grows without
-bound and soon breaks `make run`'s five seconds. A snapshot records how much of the recording it
-covers: a start restores it and replays only what was recorded after it, which after a clean stop is
-nothing, and after a crash is what the crash would otherwise have lost.
+Replaying is not enough on its own: moto answers a request in a few milliseconds, so replaying every
+request ever made grows without bound and soon breaks `make run`'s five seconds. A snapshot records how
+much of the recording it covers: a start restores it and replays only what was recorded after it, which
+after a clean stop is nothing, and after a crash at most what came since the last periodic snapshot.
 
 A snapshot is only used by the same moto and Python that wrote it; any other, or an unreadable one, is
 ignored and the whole recording replayed instead. It is a pickle: the stack loads only the one it wrote
@@ -12,6 +12,9 @@ in its own state directory. Runs in the moto child process only."""
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import gc
 import io
 import logging
 import os
@@ -21,6 +24,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
@@ -77,11 +81,58 @@ def _ssm_parameters(parameters: dict[str, Any], attributes: dict[str, Any]) -> A
     return rebuilt
 
 
+@contextlib.contextmanager
+def _no_collection() -> Iterator[None]:
+    """No cyclic garbage collection while (un)pickling: the state is hundreds of thousands of objects
+    made at once, each allocation burst set off a collection that walked them all again (4x slower)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _item_attributes(attributes: dict[str, Any]) -> Any:
+    """A DynamoDB item's attributes as moto keeps them (its LimitedSizeDict), filled without the size
+    check moto runs on every key it sets: that check sums the whole item each time, so unpickling
+    an item of n attributes costs n² (seconds for a table of 10,000 proposals), and the item passed
+    it when it was written. moto's own `Item.__deepcopy__` skips it the same way."""
+    kind = _limited_size_dict()
+    restored: dict[str, Any] = kind.__new__(kind)
+    dict.update(restored, attributes)
+    return restored
+
+
+@functools.cache
+def _limited_size_dict() -> type[dict[str, Any]]:
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    return LimitedSizeDict
+
+
+def _reduce_attributes(attributes: dict[str, Any]) -> tuple[Any, ...]:
+    return _item_attributes, (dict(attributes),)
+
+
+def _reduce_key(key: Any) -> tuple[Any, ...]:
+    from cryptography.hazmat.primitives import serialization
+
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return _private_key, (pem,)
+
+
 class _Pickler(pickle.Pickler):
-    """Pickles moto's keys (some backends keep a cryptography private key, which does not pickle) as PEM."""
+    """Pickles moto's keys (some backends keep a cryptography private key, which does not pickle) as PEM,
+    and DynamoDB items' attributes as plain dicts (see _item_attributes). Which reduction a type
+    needs is decided once per type: the state holds hundreds of thousands of objects."""
 
     def __init__(self, file: io.BytesIO) -> None:
         from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+        from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self._key_types = (
@@ -91,6 +142,7 @@ class _Pickler(pickle.Pickler):
             ed25519.Ed25519PrivateKey,
             ed448.Ed448PrivateKey,
         )
+        self._reductions: dict[type, Any] = {LimitedSizeDict: _reduce_attributes}
 
     def reducer_override(self, obj: Any) -> Any:
         if type(obj) is defaultdict and _is_ssm_tags_factory(obj.default_factory):
@@ -109,6 +161,14 @@ class _Pickler(pickle.Pickler):
         return NotImplemented
 
 
+        kind = type(obj)
+        try:
+            reduction = self._reductions[kind]
+        except KeyError:
+            reduction = self._reductions[kind] = _reduce_key if issubclass(kind, self._key_types) else None
+        return NotImplemented if reduction is None else reduction(obj)
+
+
 def _pickle(state: dict[str, Any]) -> bytes:
     """The state pickled, or an error naming the backend that cannot be."""
     buffer = io.BytesIO()
@@ -124,8 +184,18 @@ def _pickle(state: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
-def take_snapshot(snapshot: Path, covers: int) -> None:
-    """Pickle every backend moto has in use, with the size of the recording it reflects."""
+def prepare_pickling() -> None:
+    """Import now what pickling imports on first use, so that a snapshot's child (see moto_process)
+    imports nothing: the import lock may be held by another thread at the moment of the fork."""
+    _Pickler(io.BytesIO())
+    _limited_size_dict()
+    from cryptography.hazmat.primitives import serialization  # noqa: F401 - used by _reduce_key
+    from moto.core.base_backend import BackendDict  # noqa: F401 - used by pickle_state
+
+
+def pickle_state(covers: int) -> bytes:
+    """Every backend moto has in use, pickled with the size of the recording it reflects. The caller
+    holds moto's STATE_LOCK, so that no request is half applied in what is pickled."""
     from moto.core.base_backend import BackendDict
 
     in_use: list[Any] = vars(BackendDict)["_instances"]  # the backends moto has handed out
@@ -134,8 +204,12 @@ def take_snapshot(snapshot: Path, covers: int) -> None:
         for backend_dict in in_use
         if backend_dict.service_name not in NOT_KEPT
     }
-    state = {**_runtime(), "covers": covers, "backends": backends}
-    data = _pickle(state)
+    with _no_collection():
+        return _pickle({**_runtime(), "covers": covers, "backends": backends})
+
+
+def write_snapshot(snapshot: Path, data: bytes) -> None:
+    """Replace the snapshot atomically: a crash while writing leaves the previous one whole."""
     temporary = snapshot.with_name(snapshot.name + ".new")
     with temporary.open("wb") as file:
         file.write(data)
@@ -150,7 +224,7 @@ def restore_snapshot(snapshot: Path, recording_size: int) -> int | None:
     if not snapshot.exists():
         return None
     try:
-        with snapshot.open("rb") as file:
+        with snapshot.open("rb") as file, _no_collection():
             state: dict[str, Any] = pickle.load(file)  # noqa: S301 - our own file, see the docstring
     except Exception as error:
         log.warning("the snapshot %s is unreadable (%s): replaying the whole recording", snapshot, error)

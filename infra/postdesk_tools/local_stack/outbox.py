@@ -1,16 +1,12 @@
-"""The mail the local stack has sent, read back from moto, so that a person can click through the flow.
+"""A mail the local stack has sent, as the outbox shows it, so that a person can click through the flow.
 
-moto keeps every message sent through SES in memory and shows it at `/moto-api/data.json`; postdesk
-sends raw MIME (text and HTML alternatives), which moto keeps as it was sent, under `ses` ->
-`RawMessage`. moto keeps no time of sending: `sent_at` is the message's own `Date` header, if it has
-one. Messages are listed newest first: moto lists them in the order they were sent, and a replay
-recreates them in that same order."""
+postdesk sends raw MIME (text and HTML alternatives), which moto keeps as it was sent (moto_console
+reads it there, a page at a time). moto keeps no time of sending: `sent_at` is the message's own `Date`
+header, if it has one."""
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from dataclasses import asdict, dataclass
 from email import message_from_string, policy
 from email.utils import getaddresses, parsedate_to_datetime
@@ -40,6 +36,19 @@ class SentMail:
         answer = asdict(self)
         answer["from"] = answer.pop("sender")
         return answer
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any]) -> SentMail:
+        return cls(
+            to=[str(address) for address in value.get("to", [])],
+            sender=str(value.get("from", "")),
+            subject=str(value.get("subject", "")),
+            text=str(value.get("text", "")),
+            html=str(value.get("html", "")),
+            links=[str(link) for link in value.get("links", [])],
+            sent_at=None if value.get("sent_at") is None else str(value["sent_at"]),
+            id=str(value.get("id", "")),
+        )
 
 
 class _LinkCollector(HTMLParser):
@@ -102,27 +111,3 @@ def parse_raw_message(raw: str, destinations: list[str], message_id: str = "") -
         sent_at=_sent_at(message),
         id=message_id,
     )
-
-
-def mails_from_moto_data(data: dict[str, Any]) -> list[SentMail]:
-    """The raw messages of moto's `/moto-api/data.json`, newest first."""
-    raw_messages: list[dict[str, Any]] = data.get("ses", {}).get("RawMessage", [])
-    mails = [
-        parse_raw_message(
-            str(entry.get("raw_data", "")),
-            [str(address) for address in entry.get("destinations") or []],
-            str(entry.get("id", "")),
-        )
-        for entry in raw_messages
-    ]
-    return mails[::-1]
-
-
-def read_outbox(aws_endpoint: str, timeout: float = 10.0) -> list[SentMail]:
-    """Every mail sent through the local moto at `aws_endpoint`, newest first."""
-    url = f"{aws_endpoint.rstrip('/')}/moto-api/data.json"
-    if not url.startswith(("http://", "https://")):
-        raise ValueError(f"not an http endpoint: {aws_endpoint}")
-    with urllib.request.urlopen(url, timeout=timeout) as answer:  # noqa: S310 - http(s) checked above
-        data: dict[str, Any] = json.loads(answer.read())
-    return mails_from_moto_data(data)

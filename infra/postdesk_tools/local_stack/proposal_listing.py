@@ -1,8 +1,8 @@
-"""Every proposal of the local table, as stored, for /_local/proposals.json.
+"""A proposal of the local table as /_local/proposals.json shows it (read in moto's process, see
+moto_console), and DynamoDB's values as JSON.
 
-A development aid only: it scans the table, which the product itself never does. Votes are listed
-whether the store keeps them on the proposal item (a `votes` list or map) or as items of their own in
-the proposal's partition (sort key `VOTE#...`)."""
+Votes are listed whether the store keeps them on the proposal item (a `votes` list or map) or as items of
+their own in the proposal's partition (sort key `VOTE#...`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from boto3.dynamodb.types import Binary, TypeDeserializer
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    from collections.abc import Mapping
 
 PROPOSAL_SK = "PROPOSAL"
 VOTE_SK_PREFIX = "VOTE#"
@@ -49,23 +49,15 @@ def _votes_attribute(stored: Any) -> list[Any]:
     return []
 
 
-def list_proposals(dynamodb: DynamoDBClient, table_name: str) -> list[dict[str, Any]]:
-    """Every proposal item, newest first when they carry `created_at`, with its votes."""
+def plain_item(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """An item in DynamoDB's typed JSON (`{"text": {"S": "..."}}`) as plain JSON values."""
     deserializer = TypeDeserializer()
-    proposals: list[dict[str, Any]] = []
-    vote_items: dict[str, list[dict[str, Any]]] = {}
-    for page in dynamodb.get_paginator("scan").paginate(TableName=table_name):
-        for raw in page.get("Items", []):
-            item = {name: json_safe(deserializer.deserialize(value)) for name, value in raw.items()}
-            sort_key = str(item.get("sk", ""))
-            if sort_key == PROPOSAL_SK:
-                proposals.append(item)
-            elif sort_key.startswith(VOTE_SK_PREFIX):
-                vote_items.setdefault(str(item.get("pk", "")), []).append(item)
-    answer = []
-    for item in proposals:
-        votes = [*_votes_attribute(item.get("votes")), *vote_items.get(str(item.get("pk", "")), [])]
-        described = {name: item.get(name) for name in DESCRIBED_FIRST} | {"votes": votes}
-        answer.append(described | {name: value for name, value in item.items() if name not in described})
-    answer.sort(key=lambda proposal: str(proposal.get("created_at") or ""), reverse=True)
-    return answer
+    return {name: json_safe(deserializer.deserialize(value)) for name, value in raw.items()}
+
+
+def describe(proposal: dict[str, Any], vote_items: list[dict[str, Any]]) -> dict[str, Any]:
+    """A proposal as /_local/proposals.json shows it: id, status, version, kind, text and votes first,
+    then every other attribute as stored."""
+    votes = [*_votes_attribute(proposal.get("votes")), *vote_items]
+    described = {name: proposal.get(name) for name in DESCRIBED_FIRST} | {"votes": votes}
+    return described | {name: value for name, value in proposal.items() if name not in described}

@@ -1,24 +1,25 @@
 """The console's publishing pages: run a morning run now, and see what the local channel published.
 
-`POST /_local/publish` runs the publish function's handler in this process, as Lambda would (its
-timeout from the template), with no scheduled time: each call is a new run, as on a new morning. A
-browser's form post is sent on to the timeline; a script gets the run's report as JSON
-(`?dry_run=true` for what would go out). The timeline is the local channel's file, newest first."""
+`POST /_local/publish` invokes the publish function, in its own execution environments as Lambda runs it
+(its timeout from the template), with no scheduled time: each call is a new run, as on a new morning,
+and calls at the same moment are runs at the same moment. A browser's form post is sent on to the
+timeline; a script gets the run's report as JSON (`?dry_run=true` for what would go out). The timeline
+is the local channel's file, newest first."""
 
 from __future__ import annotations
 
 import base64
 import html
-import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from postdesk.channels.local import media_dir, read_timeline
 from postdesk_tools.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse, page
-from postdesk_tools.local_stack.lambda_function import FunctionSettings, LambdaContext
+from postdesk_tools.local_stack.lambda_function import InvocationError
 
 if TYPE_CHECKING:
     from postdesk.channels.local import TimelinePost
+    from postdesk_tools.local_stack.lambda_function import Function
 
 PUBLISH_FUNCTION = "PublishFunction"
 PUBLISH = f"{PREFIX}publish"
@@ -49,16 +50,16 @@ def _post_html(post: TimelinePost, folder: Path) -> str:
 </article>"""
 
 
-def add_publish_console(console: Console, *, template: dict[str, Any], environment: dict[str, str]) -> None:
+def add_publish_console(console: Console, *, function: Function, environment: dict[str, str]) -> None:
     """Register POST /_local/publish, /_local/timeline and /_local/timeline.json."""
-    settings = FunctionSettings.from_template(template, PUBLISH_FUNCTION)
     timeline_path = Path(environment["LOCAL_TIMELINE_PATH"])
 
     def publish(request: ConsoleRequest) -> ConsoleResponse:
-        module_name, _, attribute = settings.handler.rpartition(".")
-        handler = getattr(importlib.import_module(module_name), attribute)
         dry_run = request.query.get("dry_run", ["false"])[-1].lower() in ("1", "true", "yes")
-        report = handler({"dry_run": dry_run}, LambdaContext(settings))
+        try:
+            report = function.invoke({"dry_run": dry_run})
+        except InvocationError as error:
+            return ConsoleResponse.json({"message": f"the morning run failed: {error}"}, status=502)
         if "text/html" in request.headers.get("accept", "") and not dry_run:
             return ConsoleResponse(303, "text/plain; charset=utf-8", b"", {"Location": TIMELINE})
         return ConsoleResponse.json(report)

@@ -1,11 +1,10 @@
-"""The whole local stack, started and stopped as one: moto, the handlers' environment, the gateway and its
-console. `postdesk local` and the tests use it the same way."""
+"""The whole local stack, started and stopped as one: moto, the functions (each in execution environments
+of their own, see lambda_function), the gateway and its console. `postdesk local` and the tests use it
+the same way."""
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 import threading
 import time
 from dataclasses import replace
@@ -21,7 +20,7 @@ from postdesk_tools.local_stack.descriptor import (
     remove_descriptor,
     write_descriptor,
 )
-from postdesk_tools.local_stack.digest_console import add_digest_console
+from postdesk_tools.local_stack.digest_console import DIGEST_FUNCTION, add_digest_console
 from postdesk_tools.local_stack.environment import (
     DUMMY_CREDENTIALS,
     LOCAL_TIMELINE_FILE,
@@ -30,16 +29,19 @@ from postdesk_tools.local_stack.environment import (
     handler_environment,
 )
 from postdesk_tools.local_stack.gateway import Gateway
-from postdesk_tools.local_stack.inbound_mail import LocalInboundMail, start_inbound_mail
-from postdesk_tools.local_stack.lambda_function import FunctionSettings, InProcessFunction
-from postdesk_tools.local_stack.moto_process import SNAPSHOT_FILE
-from postdesk_tools.local_stack.publish_console import add_publish_console
+from postdesk_tools.local_stack.inbound_mail import INBOUND_FUNCTION, LocalInboundMail, start_inbound_mail
+from postdesk_tools.local_stack.lambda_function import (
+    API_FUNCTION,
+    DEFAULT_CONCURRENCY,
+    FunctionSettings,
+    LocalFunction,
+)
+from postdesk_tools.local_stack.moto_process import DEFAULT_SNAPSHOT_EVERY_WRITES, SNAPSHOT_FILE
+from postdesk_tools.local_stack.publish_console import PUBLISH_FUNCTION, add_publish_console
 from postdesk_tools.local_stack.template_resources import LocalNames, binary_media_types, load_template
 
 if TYPE_CHECKING:
     from types import TracebackType
-
-log = logging.getLogger("local_stack.stack")
 
 
 class LocalStack:
@@ -55,6 +57,8 @@ class LocalStack:
         template_path: Path | None = None,
         warm: bool = True,
         smtp_port: int | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        snapshot_every: int = DEFAULT_SNAPSHOT_EVERY_WRITES,
     ) -> None:
         self.state_dir = state_dir
         self.host = host
@@ -64,11 +68,12 @@ class LocalStack:
         self.template_path = template_path
         self.warm = warm
         self.smtp_port = smtp_port  # None: no SMTP port (POST /_local/inbound still takes mail)
+        self.concurrency = concurrency  # execution environments at once, per function
         self.inbound: LocalInboundMail | None = None
-        self.aws = LocalAws(state_dir, port=aws_port)
+        self.aws = LocalAws(state_dir, port=aws_port, snapshot_every=snapshot_every)
         self.console = Console()
         self.gateway: Gateway | None = None
-        self.function: InProcessFunction | None = None
+        self.functions: dict[str, LocalFunction] = {}
         self.environment: dict[str, str] = {}
         self.created_resources = False
         self.ready_seconds = 0.0
@@ -100,14 +105,22 @@ class LocalStack:
         if self.reset:
             self.reset_state()
         template = load_template(self.template_path)
-        settings = FunctionSettings.from_template(template)
+        self.functions = {
+            logical_id: LocalFunction(
+                FunctionSettings.from_template(template, logical_id),
+                environment={},
+                concurrency=self.concurrency,
+            )
+            for logical_id in (API_FUNCTION, PUBLISH_FUNCTION, DIGEST_FUNCTION, INBOUND_FUNCTION)
+            if logical_id in template.get("Resources", {}) or logical_id == API_FUNCTION
+        }
+        api = self.functions[API_FUNCTION]
         if self.handler:
-            settings = replace(settings, handler=self.handler)
-        function = self.function = InProcessFunction(settings)
+            api.settings = replace(api.settings, handler=self.handler)
         endpoint = self.aws.start()
         try:
             self.gateway = Gateway(
-                function,
+                api,
                 self.console,
                 binary_media_types=binary_media_types(template),
                 host=self.host,
@@ -117,7 +130,8 @@ class LocalStack:
             self._save_environment([*defaults, *DUMMY_CREDENTIALS, *REAL_CREDENTIAL_NAMES])
             approvers_set_by_hand = "APPROVERS" in os.environ
             self.environment = apply_environment(defaults)
-            _forget_cached_settings()
+            for function in self.functions.values():  # what each environment starts with: as set now
+                function.environment = dict(os.environ)
             names = LocalNames(
                 table_name=self.environment["TABLE_NAME"],
                 media_bucket=self.environment["MEDIA_BUCKET"],
@@ -131,15 +145,15 @@ class LocalStack:
                 self.environment["APPROVERS"],
                 overwrite=approvers_set_by_hand,
             )
-            add_console_pages(
-                self.console,
-                aws_endpoint=endpoint,
-                dynamodb=self.aws.client("dynamodb"),
-                table_name=names.table_name,
-            )
-            add_publish_console(self.console, template=template, environment=self.environment)
-            add_digest_console(self.console, template=template)
-            self.inbound = start_inbound_mail(self, template)
+            add_console_pages(self.console, aws_endpoint=endpoint, table_name=names.table_name)
+            if PUBLISH_FUNCTION in self.functions:
+                add_publish_console(
+                    self.console, function=self.functions[PUBLISH_FUNCTION], environment=self.environment
+                )
+            if DIGEST_FUNCTION in self.functions:
+                add_digest_console(self.console, function=self.functions[DIGEST_FUNCTION])
+            if INBOUND_FUNCTION in self.functions:
+                self.inbound = start_inbound_mail(self, template, self.functions[INBOUND_FUNCTION])
             descriptor = describe(url=self.gateway.url, aws_endpoint=endpoint, environment=self.environment)
             add_descriptor_page(self.console, descriptor)
             self.gateway.start()
@@ -149,21 +163,28 @@ class LocalStack:
             raise
         self.ready_seconds = time.monotonic() - started
         if self.warm:
-            threading.Thread(target=_warm, args=(function,), name="handler-import", daemon=True).start()
+            threading.Thread(target=api.prewarm, name="api-prewarm", daemon=True).start()
         return self
 
     def stop(self) -> None:
-        """The gateway first, so that no request reaches a stopped moto; then moto; then the environment."""
+        """The gateway first, so that no request reaches a stopped moto; then the functions' environments
+        (the events in progress finish); then moto; then this process's environment."""
         remove_descriptor(self.state_dir)
-        if self.inbound is not None:  # no more mail in: its SMTP port, then its function
+        if self.inbound is not None:  # no more mail in
             self.inbound.stop()
             self.inbound = None
         if self.gateway is not None:
             self.gateway.stop()
             self.gateway = None
-        if self.function is not None:
-            self.function.close()
-            self.function = None
+        closing = [
+            threading.Thread(target=function.close, name=f"close-{name}")
+            for name, function in self.functions.items()
+        ]
+        for thread in closing:
+            thread.start()
+        for thread in closing:
+            thread.join()
+        self.functions = {}
         self.aws.stop()
         self._restore_environment()
 
@@ -177,7 +198,6 @@ class LocalStack:
             else:
                 os.environ[name] = value
         self._saved_environment = {}
-        _forget_cached_settings()
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -189,30 +209,3 @@ class LocalStack:
         traceback: TracebackType | None,
     ) -> None:
         self.stop()
-
-
-def _forget_cached_settings() -> None:
-    """Settings are parsed once per process; a handler imported before this start must read them again."""
-    config = sys.modules.get("postdesk.config")
-    if config is not None:
-        config.get_settings.cache_clear()
-    # Powertools keeps its parameter providers (and their boto3 clients) per process: an earlier start's
-    # would talk to that start's moto.
-    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
-
-    DEFAULT_PROVIDERS.clear()
-    services = sys.modules.get("postdesk.handlers.wiring")
-    if services is not None:  # adapters built during an earlier start talk to that start's moto
-        services.reset_services()
-
-
-def _warm(function: InProcessFunction) -> None:
-    """Import the handler now, as Lambda's init would, so that the first request does not wait for it."""
-    try:
-        function.load()
-    except Exception as error:
-        log.warning(
-            "the handler %s cannot be imported yet (%s); each request will try again",
-            function.settings.handler,
-            error,
-        )

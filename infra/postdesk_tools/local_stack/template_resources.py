@@ -141,11 +141,6 @@ def table_create_kwargs(template: dict[str, Any], logical_id: str, table_name: s
         kwargs["GlobalSecondaryIndexes"] = [_index(index) for index in properties["GlobalSecondaryIndexes"]]
     if "LocalSecondaryIndexes" in properties:
         kwargs["LocalSecondaryIndexes"] = [_index(index) for index in properties["LocalSecondaryIndexes"]]
-    if "StreamSpecification" in properties:
-        kwargs["StreamSpecification"] = {
-            "StreamEnabled": True,
-            "StreamViewType": properties["StreamSpecification"]["StreamViewType"],
-        }
     sse = properties.get("SSESpecification")
     if sse is not None:
         kwargs["SSESpecification"] = {"Enabled": bool(sse.get("SSEEnabled", False))}
