@@ -231,8 +231,9 @@ class SentMail:
     def link(self, label: str) -> str:
         """The URL of the link named `label` (the text part writes `label : url`)."""
         for line in self.text.splitlines():
-            if line.startswith(f"{label} : "):
-                return line.split(" : ", 1)[1].strip()
+            name, colon, url = line.partition(":")  # "label : url", the space a no-break one in French
+            if colon and name.rstrip(" \u00a0") == label and url.strip().startswith("http"):
+                return url.strip()
         raise LookupError(f"no {label!r} link in the mail {self.subject!r}")
 
 

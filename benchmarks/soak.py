@@ -491,8 +491,9 @@ def _all_at_once(work: Callable[[Any], None], items: Any) -> None:
 
 def _link(mail: dict[str, Any], label: str) -> str:
     for line in str(mail["text"]).splitlines():
-        if line.startswith(f"{label} : "):
-            return line.split(" : ", 1)[1].strip()
+        name, colon, url = line.partition(":")  # "label : url", the space a no-break one in French
+        if colon and name.rstrip(" \u00a0") == label and url.strip().startswith("http"):
+            return url.strip()
     raise RuntimeError(f"no {label!r} link in the mail {mail['subject']!r}")
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from postdesk_tools.local_stack.stack import LocalStack
 from tests.integration.local_stack_fixtures import Reply, call, clear_overrides
+from tests.integration.review_steps import url_labelled
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -49,14 +50,11 @@ def _at_once(*requests: tuple[str, str, bytes, dict[str, str]]) -> list[Reply]:
 
 def _mails(stack: LocalStack, to: str, subject_has: str) -> list[dict[str, Any]]:
     mails = call("GET", f"{stack.url}/_local/outbox.json?to={to}&limit=500").json()
-    return [mail for mail in mails if subject_has in mail["subject"]]
+    return [mail for mail in mails if subject_has.lower() in mail["subject"].lower()]
 
 
 def _link(mail: dict[str, Any], label: str) -> str:
-    for line in mail["text"].splitlines():
-        if line.startswith(f"{label} : "):
-            return line.split(" : ", 1)[1].strip()
-    raise AssertionError(f"no {label!r} link in {mail['subject']!r}")
+    return url_labelled(mail["text"], label, mail["subject"])
 
 
 def _press(url: str) -> Reply:

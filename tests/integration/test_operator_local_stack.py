@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities import parameters
 from postdesk_tools.cli import main
 from postdesk_tools.local_stack.lambda_function import DEFAULT_HANDLER
 from postdesk_tools.local_stack.stack import LocalStack
-from tests.integration.local_stack_fixtures import _clear_overrides, call
+from tests.integration.local_stack_fixtures import call, clear_overrides
 from tests.integration.review_steps import url_labelled
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ FORM = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/htm
 @pytest.fixture(name="stack")
 def stack_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
     """`make run`'s stack with the real API function, in a state directory of the test's own."""
-    _clear_overrides(monkeypatch, tmp_path)
+    clear_overrides(monkeypatch, tmp_path)
     monkeypatch.delenv("TABLE_NAME", raising=False)
     stack = LocalStack(state_dir=tmp_path / "state", port=0, aws_port=0, handler=DEFAULT_HANDLER, warm=False)
     with stack:

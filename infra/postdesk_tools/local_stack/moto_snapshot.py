@@ -160,7 +160,6 @@ class _Pickler(pickle.Pickler):
             return _private_key, (pem,)
         return NotImplemented
 
-
         kind = type(obj)
         try:
             reduction = self._reductions[kind]
