@@ -33,6 +33,7 @@ SENDER = "postdesk@example.org"
 BASE_URL_PARAMETER = "/postdesk-test/public-base-url"
 MAIL_CONFIGURATION_SET = "postdesk-test-mail"
 APPROVERS = ["director@example.org", "deputy1@example.org", "deputy2@example.org"]
+APPROVERS_PARAMETER = "postdesk-test-approvers"
 
 
 @dataclass
@@ -190,6 +191,7 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         "ALLOWED_PROPOSER_DOMAINS": "example.org",
         "TIME_ZONE": "Europe/Paris",
         "ALERT_ADDRESS": "operator@example.org",
+        "APPROVERS_PARAMETER": APPROVERS_PARAMETER,
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Postdesk",
         "POWERTOOLS_SERVICE_NAME": "postdesk",
@@ -213,9 +215,10 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
         ses = boto3.client("ses", region_name=REGION)
         ses.verify_email_identity(EmailAddress=SENDER)
         ses.create_configuration_set(ConfigurationSet={"Name": MAIL_CONFIGURATION_SET})
-        boto3.client("ssm", region_name=REGION).put_parameter(
-            Name=BASE_URL_PARAMETER, Value=BASE_URL, Type="String"
-        )
+        ssm = boto3.client("ssm", region_name=REGION)
+        ssm.put_parameter(Name=BASE_URL_PARAMETER, Value=BASE_URL, Type="String")
+        # As the deployed stack writes it: the approvers read at run time (`postdesk approvers` changes it)
+        ssm.put_parameter(Name=APPROVERS_PARAMETER, Value=",".join(APPROVERS), Type="String")
         reset_services()
         parameters.clear_caches()
         stack = Stack()

@@ -184,11 +184,19 @@ def test_the_proposer_can_withdraw_until_the_post_is_claimed(stack: Stack) -> No
 
 
 def test_a_removed_approvers_links_stop_working(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
-    from postdesk.handlers.wiring import get_services
+    import boto3
+    from aws_lambda_powertools.utilities import parameters
 
+    from tests.integration.conftest import APPROVERS_PARAMETER, REGION
+
+    # Given a review link mailed to deputy 2, who is then removed from the approvers (as the operator
+    # does with `postdesk approvers`), once the functions' cache of the list has run out
     proposal_id = pending_proposal(stack)
     approve = review_link(stack, DEPUTY2, "Approuver")
-    get_services().settings.approvers.remove(DEPUTY2)
+    boto3.client("ssm", region_name=REGION).put_parameter(
+        Name=APPROVERS_PARAMETER, Value=f"{DIRECTOR},{DEPUTY1},someone.new@example.org", Overwrite=True
+    )
+    parameters.clear_caches()
     answer = press(stack, approve)
     # In French on a French page, as every refusal
     assert answer.status == 403 and "ne fait plus partie des décideurs" in answer.body

@@ -38,6 +38,9 @@ PHYSICAL_NAMES = {
     "postdesk-test-media": "MediaBucket",
     "postdesk-media": "MediaBucket",
     "postdesk-test-signing-keys": "SigningKeysSecret",
+    "postdesk-test-approvers": "ApproversParameter",
+    "postdesk-prod-table": "ProposalsTable",  # the operator's tests: a deployed stack named postdesk-prod
+    "postdesk-prod-signing-keys": "SigningKeysSecret",
     "postdesk/signing-keys": "SigningKeysSecret",
     "postdesk-test-mail": "MailConfigurationSet",
     "/postdesk-test/public-base-url": f"/{PSEUDO['AWS::StackName']}/public-base-url",
@@ -121,7 +124,7 @@ def needs(call: AwsCall) -> list[Need]:
     if call.service == "ssm":
         return [
             Need(
-                f"ssm:{call.operation}", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter{_named(request['Name'])}"
+                f"ssm:{call.operation}", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{_named(request['Name']).lstrip('/')}"
             )
         ]
     if call.service == "lambda":
