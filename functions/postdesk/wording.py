@@ -348,6 +348,7 @@ FIELD_ERRORS_FR: dict[str, str] = {
     "bad_email": "ce n'est pas une adresse électronique",
     "email_not_allowed": "utilisez votre adresse de travail ({domains})",
     "past": "cette date est déjà passée",
+    "time_does_not_exist": "{time} n'existe pas cette nuit-là (au changement d'heure, les horloges la sautent) : choisissez une autre heure",
     "after_expiry": "cette date doit précéder la date limite",
     "too_long": "{max} caractères au plus",
     "agreement_missing": "un appel à témoins exige l'accord du parquet",
@@ -377,6 +378,7 @@ FIELD_ERRORS_EN: dict[str, str] = {
     "bad_email": "this is not an email address",
     "email_not_allowed": "use your work address ({domains})",
     "past": "this date has already passed",
+    "time_does_not_exist": "{time} does not exist that night (the clocks skip it when the time changes): choose another time",
     "after_expiry": "this date must come before the expiry",
     "too_long": "{max} characters at most",
     "agreement_missing": "a call for witnesses needs the prosecutor's office's agreement",
@@ -750,7 +752,12 @@ def when(moment: datetime, language: str, time_zone: str, *, weekday: bool = Tru
     day = _WEEKDAYS[language][local.weekday()] + " " if weekday else ""
     month = _MONTHS[language][local.month - 1]
     at = "à" if language == "fr" else "at"
-    text = f"{day}{local.day} {month} {local.year} {at} {local:%H:%M} ({zone_name(time_zone, language)})"
+    zone_label = zone_name(time_zone, language)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():  # a time that happens twice
+        offset = local.utcoffset()
+        hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+        zone_label += f", UTC{hours:+d}"
+    text = f"{day}{local.day} {month} {local.year} {at} {local:%H:%M} ({zone_label})"
     return text
 
 

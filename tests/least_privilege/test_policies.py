@@ -124,7 +124,8 @@ def needs(call: AwsCall) -> list[Need]:
     if call.service == "ssm":
         return [
             Need(
-                f"ssm:{call.operation}", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{_named(request['Name']).lstrip('/')}"
+                f"ssm:{call.operation}",
+                f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{_named(request['Name']).lstrip('/')}",
             )
         ]
     if call.service == "lambda":

@@ -81,3 +81,38 @@ def test_every_error_has_a_french_wording() -> None:
     from postdesk.wording import FIELD_ERRORS_FR
 
     assert set(MESSAGES) <= set(FIELD_ERRORS_FR)
+
+
+def _moment_error(value: str, field: str = "not_before") -> list[tuple[str, str]]:
+    with pytest.raises(InvalidProposal) as refused:
+        validate_proposal(
+            {"text": "t", "kind": "advice", "proposer_email": "a@example.org", field: value},
+            allowed_domains=["example.org"],
+            now=datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+            time_zone="Europe/Paris",
+        )
+    return [(e.field, e.code) for e in refused.value.errors]
+
+
+def test_a_local_time_the_clocks_skip_is_refused_with_a_clear_message() -> None:
+    # 2027-03-28 02:30 does not exist in Paris: the clocks go from 02:00 to 03:00
+    assert _moment_error("2027-03-28T02:30") == [("not_before", "time_does_not_exist")]
+
+
+def test_a_local_time_that_happens_twice_is_taken_once_and_shown_with_its_offset() -> None:
+    from postdesk.wording import when
+
+    # Given 2027-10-31 02:30 in Paris, which happens twice (the clocks go back from 03:00 to 02:00)
+    draft = validate_proposal(
+        {"text": "t", "kind": "advice", "proposer_email": "a@example.org", "not_before": "2027-10-31T02:30"},
+        allowed_domains=["example.org"],
+        now=datetime(2026, 12, 1, 9, 0, tzinfo=UTC),
+        time_zone="Europe/Paris",
+    )
+    # Then the first one (summer time) is taken, and every page says which, with its offset
+    assert draft.not_before == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+    assert when(draft.not_before, "fr", "Europe/Paris").endswith("à 02:30 (heure de Paris, UTC+2)")
+
+
+def test_an_embargo_already_over_is_refused() -> None:
+    assert _moment_error("2026-11-30T09:00") == [("not_before", "past")]

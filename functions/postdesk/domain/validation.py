@@ -47,6 +47,7 @@ MESSAGES: dict[str, str] = {
     "bad_email": "is not an email address",
     "email_not_allowed": "must be a work address ({domains})",
     "past": "is already past",
+    "time_does_not_exist": "{time} does not exist that night (the clocks skip it): choose another time",
     "after_expiry": "must come before the expiry",
     "too_long": "is longer than {max} characters",
     "agreement_missing": "a call for witnesses needs the prosecutor's office's agreement",
@@ -176,7 +177,18 @@ class _Collector:
             self.add(name, "bad_datetime")
             return None
         if parsed.tzinfo is None:  # the form's datetime-local: the organisation's time zone
-            parsed = parsed.replace(tzinfo=zone)
+            local = parsed.replace(tzinfo=zone)
+            try:
+                round_trip = local.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
+            except OverflowError:  # year 1 or 9999: the window check below says so
+                round_trip = parsed
+            if round_trip != parsed:
+                # A time the clocks skip that night (spring forward): it never happens there.
+                self.add(name, "time_does_not_exist", time=parsed.strftime("%H:%M"))
+                return None
+            # A time the clocks go through twice (fall back) is taken the first time, summer time; pages
+            # and mails then show it with its offset (wording.when).
+            parsed = local
         latest = now + timedelta(days=MAX_DAYS_AHEAD)
         try:
             moment = parsed.astimezone(UTC)
@@ -242,6 +254,8 @@ def validate_proposal(
     expires_at = check.moment(fields, "expires_at", zone, now)
     if expires_at is not None and expires_at <= now:
         check.add("expires_at", "past")
+    if not_before is not None and not_before <= now:  # an embargo already over would say nothing
+        check.add("not_before", "past")
     if not_before is not None and expires_at is not None and not_before >= expires_at:
         check.add("not_before", "after_expiry")
 
