@@ -17,7 +17,14 @@ from postdesk.domain.addresses import canonical_address
 from postdesk.domain.links import LIST
 from postdesk.domain.proposal import ImageUpload
 from postdesk.domain.validation import validate_proposal
-from postdesk.errors import InvalidLink, InvalidProposal, NotFound, PayloadTooLarge, PostdeskError
+from postdesk.errors import (
+    InvalidLink,
+    InvalidProposal,
+    NotFound,
+    PayloadTooLarge,
+    PostdeskError,
+    TooManyRequests,
+)
 from postdesk.handlers.wiring import get_services
 from postdesk.observability import logger, metrics, tracer
 from postdesk.templates import kind_choices, render
@@ -88,8 +95,19 @@ def _postdesk_error(error: PostdeskError) -> Response[str]:
     else:
         logger.info("request refused", extra={"code": error.code, "status": error.status_code})
     if _wants_html():
-        return error_page(error, language=language, switch_url=_switch_url(app.current_event.path, language))
-    return as_json(error_document(error), error.status_code)
+        answer = error_page(
+            error, language=language, switch_url=_switch_url(app.current_event.path, language)
+        )
+    else:
+        answer = as_json(error_document(error), error.status_code)
+    if isinstance(error, TooManyRequests):
+        answer.headers["Retry-After"] = str(error.retry_after)
+    return answer
+
+
+def _source_ip() -> str | None:
+    """The client's address as API Gateway saw the connection (never a header the client wrote)."""
+    return app.current_event.request_context.identity.source_ip or None
 
 
 def _form_page(language: str, values: dict[str, Any], errors: dict[str, str], status: int) -> Response[str]:
@@ -170,7 +188,9 @@ def propose(
         draft = validate_proposal(fields, images, **_validation_settings(services))
 
         def submit() -> dict[str, Any]:
-            proposal = proposing.submit_proposal(services, draft, source="api", language=language, via="api")
+            proposal = proposing.submit_proposal(
+                services, draft, source="api", language=language, via="api", source_ip=_source_ip()
+            )
             metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
             return {"id": proposal.id, "status": proposal.status.value}
 
@@ -215,6 +235,7 @@ def propose(
         language=language,
         via="web form",
         form_nonce=_form_nonce(services, form.fields.get("form_token", "")),
+        source_ip=_source_ip(),
     )
     metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
     # Post, then redirect: a refresh shows the page again and sends nothing twice.

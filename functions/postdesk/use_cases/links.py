@@ -9,11 +9,13 @@ from postdesk.domain.addresses import canonical_address
 from postdesk.domain.links import (
     APPROVE,
     CONFIRM,
+    DESK,
     EDIT,
     FOLLOW,
     LIST,
     REJECT,
     REQUEST_CHANGES,
+    REVIEW_ACTIONS,
     SENT,
     SETTLING_ACTIONS,
     WITHDRAW,
@@ -30,8 +32,17 @@ if TYPE_CHECKING:
     from postdesk.use_cases.reviewing import Outcome
 
 
+# The actions a link's page knows. A link signed for any other (one retired since it was mailed, or one
+# a newer version of postdesk signed) says so on its page, and does nothing.
+PAGE_ACTIONS = frozenset({CONFIRM, *REVIEW_ACTIONS, WITHDRAW, *SETTLING_ACTIONS, FOLLOW, SENT, DESK, LIST})
+
+
 def verify_link(services: Services, token: str) -> LinkClaims:
-    return verify(token, services.signing_keys(), services.clock())
+    """The claims of a genuine, unexpired link whose action postdesk knows; InvalidLink otherwise."""
+    claims = verify(token, services.signing_keys(), services.clock())
+    if claims.action not in PAGE_ACTIONS:
+        raise InvalidLink("this link asks for an action postdesk does not know", "unknown_action")
+    return claims
 
 
 def open_link(services: Services, token: str) -> OpenedLink:
