@@ -53,8 +53,12 @@ def test_another_sender_with_the_same_message_id_is_another_message(stack: Stack
     # Given a proposal by mail from one colleague
     receive(RAW)
     # When another colleague's mail carries the same Message-ID (a broken mail program, or a guess)
-    other = RAW.replace(b"Agent Dupont <agent.dupont@example.org>", b"Agent Martin <agent.martin@example.org>")
-    other = other.replace(b"Return-Path: <agent.dupont@example.org>", b"Return-Path: <agent.martin@example.org>")
+    other = RAW.replace(
+        b"Agent Dupont <agent.dupont@example.org>", b"Agent Martin <agent.martin@example.org>"
+    )
+    other = other.replace(
+        b"Return-Path: <agent.dupont@example.org>", b"Return-Path: <agent.martin@example.org>"
+    )
     outcome = receive(other)
     # Then it is a proposal of its own: one person's message can't stand for another's
     assert outcome["outcome"] == "accepted"
@@ -76,6 +80,10 @@ def test_a_colleague_who_mails_beyond_the_limit_is_refused_without_a_reply(stack
     # When a sixth arrives
     outcome = receive(RAW.replace(b"<CAF3p7Yx", b"<n6-CAF3p7Yx", 1))
     # Then it is refused, recorded, and answered by no mail (a reply would flood the same mailbox)
-    assert (outcome["outcome"], outcome["reason"], outcome["replied"]) == ("refused", "too_many_proposals", False)
+    assert (outcome["outcome"], outcome["reason"], outcome["replied"]) == (
+        "refused",
+        "too_many_proposals",
+        False,
+    )
     assert _emailed() == 5
     assert len(stack.mails_to(DUPONT)) == 5

@@ -65,7 +65,10 @@ def test_a_script_is_answered_json_for_an_unknown_action(stack: Stack) -> None:
     path = _signed_link(stack, "retired_action")
     for method in ("GET", "POST"):
         answer = stack.request(
-            method, path, body="{}", headers={"Accept": "application/json", "Content-Type": "application/json"}
+            method,
+            path,
+            body="{}",
+            headers={"Accept": "application/json", "Content-Type": "application/json"},
         )
         assert answer.status == 403
         assert answer.json()["reason"] == "unknown_action"
