@@ -265,9 +265,12 @@ def _parse_quorum(raw: str) -> dict[Kind, int]:
 
 
 def _per_hour_and_day(env: dict[str, str], name: str, default: PerHourAndDay) -> PerHourAndDay:
-    return PerHourAndDay(
-        int(env.get(f"{name}_PER_HOUR") or default.hour), int(env.get(f"{name}_PER_DAY") or default.day)
-    )
+    try:
+        return PerHourAndDay(
+            int(env.get(f"{name}_PER_HOUR") or default.hour), int(env.get(f"{name}_PER_DAY") or default.day)
+        )
+    except ValueError as error:
+        raise ValueError(f"{name}_PER_HOUR / {name}_PER_DAY: {error}") from None
 
 
 def flood_limits_from_environment(env: dict[str, str]) -> FloodLimits:

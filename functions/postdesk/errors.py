@@ -135,3 +135,9 @@ class TooManyRequests(PostdeskError):
         super().__init__(message, reason, **params)
         self.retry_at = retry_at
         self.retry_after = max(1, math.ceil((retry_at - now).total_seconds()))
+
+
+class InvalidRequest(InvalidProposal):
+    """A parameter of the request (in its query, path or headers) is wrong; each error names it."""
+
+    code = "invalid_request"

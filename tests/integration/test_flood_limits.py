@@ -231,3 +231,25 @@ def test_limits_are_the_operators_to_set_and_zero_turns_one_off(
     )
     statuses = [_anonymous(stack, "agent.dupont@example.org").status for _ in range(3)]
     assert statuses == [201, 201, 429]
+
+
+def test_the_confirmation_mail_shows_the_texts_addresses_unclickable_and_says_to_ignore_it(stack: Stack) -> None:
+    # Given a proposal whose text carries web addresses, made in someone else's name
+    text = "Compte suspendu : reconnectez-vous sur https://police-intranet-login.com/reset ou www.evil.com"
+    answer = stack.post_json(
+        "/proposals", {"text": text, "kind": "other", "proposer_email": "Director+x@example.org"}
+    )
+    assert answer.status == 201
+    # When the confirmation mail reaches the (canonical) address
+    (mail,) = stack.mails()
+    assert mail.to == [DIRECTOR]
+    # Then the text is there, readable, but no mail program makes a link of its addresses
+    shown = "reconnectez-vous sur https[://]police-intranet-login[.]com/reset ou www[.]evil[.]com"
+    assert shown in mail.text and shown in html.unescape(mail.html)
+    for part in (mail.text, mail.html, mail.subject):
+        assert "https://police" not in part and "www.evil" not in part and "login.com" not in part
+    assert all(link.startswith("https://postdesk.example.org/") for link in mail.links)
+    # And it says to ignore it when one did not propose anything
+    assert "Si vous n'êtes pas à l'origine de cette proposition" in html.unescape(mail.html)
+    # While the proposal keeps its text as written
+    assert stack.proposal(answer.json()["id"]).text == text

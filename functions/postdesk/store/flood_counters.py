@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import random
 import time
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -21,15 +19,19 @@ from postdesk.store.table import FloodCounterItem
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from pynamodb.connection import Connection
+
     from postdesk.domain.flood_limits import Counter
 
 COUNTER_SK = "LIMIT"
 ATTEMPTS = 5  # transactions that collide with another on a counter, tried again after a short pause
 
 
-@lru_cache(maxsize=4)
-def _connection(region: str | None) -> Connection:
-    return Connection(region=region)  # one botocore client per process, not one per request
+def _connection() -> Connection:
+    """The model's own connection: one botocore client per process (a new one costs a tenth of a
+    second), forgotten with the model's binding when the table is bound again (`table.bind_table`)."""
+    connection: Connection = FloodCounterItem._get_connection().connection
+    return connection
 
 
 def _item(counter: Counter) -> FloodCounterItem:
@@ -43,7 +45,7 @@ def count(counters: Sequence[Counter]) -> list[Counter]:
         return []
     for attempt in range(ATTEMPTS):
         try:
-            with TransactWrite(connection=_connection(FloodCounterItem.Meta.region)) as transaction:
+            with TransactWrite(connection=_connection()) as transaction:
                 for counter in counters:
                     transaction.update(
                         _item(counter),

@@ -25,6 +25,7 @@ from postdesk.domain.links import (
 )
 from postdesk.domain.proposal import AuditEntry, Proposal, ProposalDraft, StoredImage
 from postdesk.domain.states import Status
+from postdesk.domain.unlinked_urls import unlinked
 from postdesk.domain.validation import IMAGE_TYPES, sniff_image_type
 from postdesk.errors import Conflict, InvalidLink
 from postdesk.mail import compose, outbox
@@ -107,7 +108,8 @@ def submit_proposal(
             services,
             proposal,
             AuditEntry(proposal_id, now, proposer, "submitted", 1, via),
-            mails=[compose.confirmation(services, proposal)],
+            # The text's web addresses unclickable: the mail goes wherever the form said, from our sender.
+            mails=[compose.confirmation(services, replace(proposal, text=unlinked(proposal.text)))],
             extra=extra,
         )
     except TransactWriteError:
