@@ -233,7 +233,9 @@ def test_limits_are_the_operators_to_set_and_zero_turns_one_off(
     assert statuses == [201, 201, 429]
 
 
-def test_the_confirmation_mail_shows_the_texts_addresses_unclickable_and_says_to_ignore_it(stack: Stack) -> None:
+def test_the_confirmation_mail_shows_the_texts_addresses_unclickable_and_says_to_ignore_it(
+    stack: Stack,
+) -> None:
     # Given a proposal whose text carries web addresses, made in someone else's name
     text = "Compte suspendu : reconnectez-vous sur https://police-intranet-login.com/reset ou www.evil.com"
     answer = stack.post_json(

@@ -132,7 +132,11 @@ def test_the_operator_sets_the_limits_and_the_exempt_networks() -> None:
     [
         ("LIMIT_EXEMPT_NETWORKS", "the office", "'the office' is not a network in CIDR notation"),
         ("PROPOSALS_PER_PROPOSER_PER_HOUR", "-1", "PROPOSALS_PER_PROPOSER_PER_HOUR .*: a limit is 0"),
-        ("CONFIRMATIONS_PER_RECIPIENT_PER_DAY", "many", "CONFIRMATIONS_PER_RECIPIENT_PER_DAY: invalid literal"),
+        (
+            "CONFIRMATIONS_PER_RECIPIENT_PER_DAY",
+            "many",
+            "CONFIRMATIONS_PER_RECIPIENT_PER_DAY: invalid literal",
+        ),
     ],
 )
 def test_a_wrong_limit_is_refused_at_start_up(name: str, value: str, words: str) -> None:
