@@ -268,10 +268,12 @@ class SentMail:
     text: str
 
     def link(self, label: str) -> str:
-        """The URL of the link named `label` (the text part writes `label : url`)."""
+        """The URL of the link named `label` (the text part writes `label : url`, the space before the
+        colon a no-break one in French)."""
         for line in self.text.splitlines():
-            if line.startswith(f"{label} : "):
-                return line.split(" : ", 1)[1].strip()
+            name, colon, url = line.partition(":")
+            if colon and name.rstrip(" \u00a0") == label and url.strip().startswith("http"):
+                return url.strip()
         raise LookupError(f"no {label!r} link in the mail {self.subject!r}")
 
 
