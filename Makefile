@@ -27,6 +27,7 @@ help:
 	@echo "make run    - the whole stack on this machine (http://127.0.0.1:8080)"
 	@echo "make test   - lint, types and the four test layers"
 	@echo "make bench  - cold-start, round-trip and package-size figures"
+	@echo "make fuzz   - schemathesis against a local stack, every phase (part of make soak)"
 	@echo "make build  - sam build, then compile every module to Python 3.12 bytecode"
 	@echo "make deploy - build, then sam deploy with infra/samconfig.toml (STAGE=staging|production, GUIDED=1)"
 	@echo "make soak   - the local stack under load: races, kill -9, memory, restart, console at volume"
@@ -82,6 +83,17 @@ test: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed lint
 
 bench: $(VENV)/.installed $(SAM_VENV)/.installed
 	$(PY) -m benchmarks
+
+# Schemathesis against a local stack of its own (127.0.0.1, free ports), longer than make test's run:
+# every phase, coverage included, and a fresh seed each time (FUZZ_SEED=<n> replays one).
+FUZZ_EXAMPLES ?= 100
+FUZZ_SEED ?= random
+.PHONY: fuzz soak
+fuzz: $(VENV)/.installed
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) FUZZ_PHASES=examples,coverage,fuzzing,stateful \
+		$(PY) -m pytest tests/integration/test_fuzzing.py -q -s -p no:cacheprovider
+
+soak: fuzz
 
 # A bare `sam build` (or `sam deploy`/`sam sync` without this) ships no bytecode: every cold start
 # would compile every module it imports.

@@ -229,7 +229,8 @@ class SentMail:
     text: str
 
     def link(self, label: str) -> str:
-        """The URL of the link named `label` (the text part writes `label : url`)."""
+        """The URL of the link named `label` (the text part writes `label : url`, the space before the
+        colon a no-break one in French)."""
         for line in self.text.splitlines():
             name, colon, url = line.partition(":")  # "label : url", the space a no-break one in French
             if colon and name.rstrip(" \u00a0") == label and url.strip().startswith("http"):

@@ -32,7 +32,12 @@ REVIEW_SUBJECT = "À décider"
 # that read; each mail handed to SES is then struck off the owed list (one delete per mail, so that a
 # crash halfway sends again only what was not sent).
 RULES = {
-    "submit (POST /proposals)": (0, 1, "one transaction: proposal + audit line + owed mail"),
+    "submit (POST /proposals)": (
+        0,
+        2,
+        "the flood limits' counters (one transaction, before anything is stored or put in S3), then one "
+        "transaction: proposal + audit line + owed mail",
+    ),
     "confirmation page (GET)": (1, 0, "one read of the proposal"),
     "confirm (POST)": (1, 1, "read, one transaction"),
     "approval page (GET)": (1, 0, "one read of the proposal"),

@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 from zoneinfo import ZoneInfo
 
 from postdesk.domain.addresses import canonical_address
+from postdesk.domain.flood_limits import FloodLimits, PerHourAndDay
 from postdesk.domain.kinds import DEFAULT_QUORUM, Kind
 from postdesk.domain.schedule import BadSchedule, Schedule
 from postdesk.errors import ConfigurationError
@@ -81,6 +82,8 @@ class Settings:
     digest_on_quiet_days: bool = True
     # Where alerts go: the operator, who can fix what stops publishing (not the approvers).
     alert_address: str = ""
+    # How many proposals, and confirmation mails, the public form and mail-in may cause (0: off).
+    flood_limits: FloodLimits = field(default_factory=FloodLimits)
 
     def __post_init__(self) -> None:
         self.configured_public_base_url = self.configured_public_base_url.rstrip("/")
@@ -265,6 +268,28 @@ def _parse_quorum(raw: str) -> dict[Kind, int]:
     return quorum
 
 
+def _per_hour_and_day(env: dict[str, str], name: str, default: PerHourAndDay) -> PerHourAndDay:
+    try:
+        return PerHourAndDay(
+            int(env.get(f"{name}_PER_HOUR") or default.hour), int(env.get(f"{name}_PER_DAY") or default.day)
+        )
+    except ValueError as error:
+        raise ValueError(f"{name}_PER_HOUR / {name}_PER_DAY: {error}") from None
+
+
+def flood_limits_from_environment(env: dict[str, str]) -> FloodLimits:
+    """PROPOSALS_PER_PROPOSER_PER_HOUR and _PER_DAY, the same for CONFIRMATIONS_PER_RECIPIENT and
+    PROPOSALS_PER_SOURCE_IP (0: off; unset or empty: the default), and LIMIT_EXEMPT_NETWORKS (CIDRs,
+    comma-separated: exempt from the per-source limit)."""
+    defaults = FloodLimits()
+    return FloodLimits(
+        per_proposer=_per_hour_and_day(env, "PROPOSALS_PER_PROPOSER", defaults.per_proposer),
+        per_recipient=_per_hour_and_day(env, "CONFIRMATIONS_PER_RECIPIENT", defaults.per_recipient),
+        per_source=_per_hour_and_day(env, "PROPOSALS_PER_SOURCE_IP", defaults.per_source),
+        exempt_networks=FloodLimits.networks(_split(env.get("LIMIT_EXEMPT_NETWORKS", ""))),
+    )
+
+
 def settings_from_environment(environ: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if environ is None else environ)
     try:
@@ -304,6 +329,7 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
             publish_function_name=env.get("PUBLISH_FUNCTION_NAME", ""),
             publish_schedule=env.get("PUBLISH_SCHEDULE") or "cron(0 8 * * ? *)",
             digest_schedule=env.get("DIGEST_SCHEDULE") or "cron(30 7 * * ? *)",
+            flood_limits=flood_limits_from_environment(env),
         )
     except (ValueError, KeyError) as error:
         raise ConfigurationError(f"postdesk is misconfigured: {error}") from error

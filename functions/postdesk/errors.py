@@ -8,7 +8,12 @@ page in the reader's language or as JSON (`web/pages.py`: `error_page`, `error_d
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 
 class PostdeskError(Exception):
@@ -116,3 +121,23 @@ class IllegalTransition(PostdeskError):
 class ConfigurationError(PostdeskError):
     status_code = 500
     code = "configuration_error"
+
+
+class TooManyRequests(PostdeskError):
+    """A flood limit is reached: nothing was stored or sent; `retry_at` is when to try again."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(
+        self, message: str, reason: str, *, retry_at: datetime, now: datetime, **params: object
+    ) -> None:
+        super().__init__(message, reason, **params)
+        self.retry_at = retry_at
+        self.retry_after = max(1, math.ceil((retry_at - now).total_seconds()))
+
+
+class InvalidRequest(InvalidProposal):
+    """A parameter of the request (in its query, path or headers) is wrong; each error names it."""
+
+    code = "invalid_request"

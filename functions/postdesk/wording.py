@@ -904,3 +904,34 @@ def short_date(moment: datetime, language: str, time_zone: str) -> str:
     language = pick_language(language)
     local = moment.astimezone(ZoneInfo(time_zone))
     return f"{_WEEKDAYS[language][local.weekday()]} {local.day} {_MONTHS[language][local.month - 1]}"
+
+
+# -- flood limits (issue 11): the 429's page and refusals ----------------------------------------------
+_FLOOD_STRINGS = {
+    "fr": {"too_many_title": "Trop de propositions"},
+    "en": {"too_many_title": "Too many proposals"},
+}
+_FLOOD_ERRORS = {
+    "fr": {
+        "too_many_for_address_hour": "Trop de propositions pour cette adresse en une heure ({most} au plus) : rien n'a été enregistré ni envoyé. Cette limite empêche d'inonder une boîte de messages de confirmation. Réessayez après {time}.",
+        "too_many_for_address_day": "Trop de propositions pour cette adresse aujourd'hui ({most} au plus) : rien n'a été enregistré ni envoyé. Cette limite empêche d'inonder une boîte de messages de confirmation. Réessayez demain.",
+        "too_many_for_network_hour": "Trop de propositions envoyées depuis votre réseau en une heure ({most} au plus) : rien n'a été enregistré ni envoyé. Réessayez après {time}.",
+        "too_many_for_network_day": "Trop de propositions envoyées depuis votre réseau aujourd'hui ({most} au plus) : rien n'a été enregistré ni envoyé. Réessayez demain.",
+        "too_many_requests": "Trop de demandes : rien n'a été enregistré ni envoyé. Réessayez plus tard.",
+        "invalid_request": "Un paramètre de l'adresse demandée n'est pas valable (donné deux fois, par exemple).",
+    },
+    "en": {
+        "too_many_for_address_hour": "Too many proposals for this address in one hour ({most} at most): nothing was stored or sent. This limit keeps a mailbox from being flooded with confirmation mails. Try again after {time}.",
+        "too_many_for_address_day": "Too many proposals for this address today ({most} at most): nothing was stored or sent. This limit keeps a mailbox from being flooded with confirmation mails. Try again tomorrow.",
+        "too_many_for_network_hour": "Too many proposals sent from your network in one hour ({most} at most): nothing was stored or sent. Try again after {time}.",
+        "too_many_for_network_day": "Too many proposals sent from your network today ({most} at most): nothing was stored or sent. Try again tomorrow.",
+        "too_many_requests": "Too many requests: nothing was stored or sent. Try again later.",
+        "invalid_request": "A parameter of the address asked for is not valid (given twice, say).",
+    },
+}
+for _language in LANGUAGES:
+    _typography = french_typography if _language == "fr" else str
+    STRINGS[_language].update({k: _typography(v) for k, v in _FLOOD_STRINGS[_language].items()})
+    ERRORS[_language].update({k: _typography(v) for k, v in _FLOOD_ERRORS[_language].items()})
+FIELD_ERRORS_FR["bad_parameter"] = "cette valeur n'est pas valable"
+FIELD_ERRORS_EN["bad_parameter"] = "this value is not valid"

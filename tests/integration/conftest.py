@@ -71,7 +71,9 @@ class Stack:
         body: bytes | str | None = None,
         headers: dict[str, str] | None = None,
         query: dict[str, str] | None = None,
+        source_ip: str | None = None,
     ) -> Answer:
+        """One request as API Gateway passes it on (from the sample event's 127.0.0.1, or `source_ip`)."""
         from postdesk.handlers.api import lambda_handler
 
         self.now += timedelta(seconds=1)  # each request a moment after the last, as people click
@@ -94,6 +96,8 @@ class Stack:
             stageVariables=None,
         )
         event["requestContext"].update(httpMethod=method, path=f"/prod{path}", resourcePath=event["resource"])
+        if source_ip is not None:
+            event["requestContext"]["identity"]["sourceIp"] = source_ip
         answer = lambda_handler(event, Context())
         merged = {k.lower(): v for k, v in (answer.get("headers") or {}).items()}
         for key, values in (answer.get("multiValueHeaders") or {}).items():

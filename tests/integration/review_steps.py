@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from postdesk.domain.addresses import canonical_address
 from postdesk_tools.local_stack.outbox import SentMail
 from tests.integration.conftest import Answer, Stack
 
@@ -22,7 +23,8 @@ def pending_proposal(stack: Stack, **fields: Any) -> str:
     created = stack.post_json("/proposals", document)
     assert created.status == 201, created.body
     proposal_id = created.json()["id"]
-    confirm = link_in(last_mail(stack, document["proposer_email"]), "Confirmer")
+    # The confirmation goes to the proposer's canonical address (no plus-tag, lower case).
+    confirm = link_in(last_mail(stack, canonical_address(document["proposer_email"])), "Confirmer")
     assert press(stack, confirm).status == 200
     return proposal_id
 

@@ -35,13 +35,14 @@ DEPLOYMENT = Deployment(
 PHYSICAL_NAMES = {
     "postdesk-test": "ProposalsTable",
     "postdesk": "ProposalsTable",
+    "postdesk-prod-table": "ProposalsTable",  # the operator's tests, against a "deployed" stack
+    "postdesk-approvers": "ApproversParameter",  # the local stack's
     "postdesk-test-media": "MediaBucket",
     "postdesk-media": "MediaBucket",
     "postdesk-test-signing-keys": "SigningKeysSecret",
     "postdesk-test-approvers": "ApproversParameter",
-    "postdesk-prod-table": "ProposalsTable",  # the operator's tests: a deployed stack named postdesk-prod
-    "postdesk-prod-signing-keys": "SigningKeysSecret",
     "postdesk/signing-keys": "SigningKeysSecret",
+    "postdesk-prod-signing-keys": "SigningKeysSecret",
     "postdesk-test-mail": "MailConfigurationSet",
     "/postdesk-test/public-base-url": f"/{PSEUDO['AWS::StackName']}/public-base-url",
     "/postdesk-local/public-base-url": f"/{PSEUDO['AWS::StackName']}/public-base-url",
@@ -52,6 +53,11 @@ PHYSICAL_NAMES = {
 UNCALLED_GRANTS = {
     ("InboundMailFunction", "s3:ListBucket", "MediaBucket.Arn"): (
         "S3 consults it to answer GetObject on a missing raw mail: NoSuchKey with it, AccessDenied without"
+    ),
+    ("PublishFunction", "ssm:GetParameter", f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/ApproversParameter"): (
+        "the run reads the approvers to alert them (X refusing the credentials, posts to settle) and, with "
+        "ApproverNotifications=all, to tell them of publications; the tests that drive those paths set "
+        "APPROVERS, not the parameter that only a deployed or local stack has"
     ),
     ("*", "ses:SendRawEmail", f"arn:aws:ses:{REGION}:{ACCOUNT}:identity/example.org"): (
         "SES authorises a send against the sender domain's identity when the address itself is not a "
@@ -125,6 +131,7 @@ def needs(call: AwsCall) -> list[Need]:
         return [
             Need(
                 f"ssm:{call.operation}",
+                # A name without a leading slash has one added in its ARN (parameter/<name>).
                 f"arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/{_named(request['Name']).lstrip('/')}",
             )
         ]

@@ -5,10 +5,12 @@ Thin by design: each route reads the request, calls one use case, and shapes the
 from __future__ import annotations
 
 import base64
+import json
 from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 
@@ -17,11 +19,30 @@ from postdesk.domain.addresses import canonical_address
 from postdesk.domain.links import DESK, LIST
 from postdesk.domain.proposal import ImageUpload
 from postdesk.domain.validation import validate_proposal
-from postdesk.errors import InvalidLink, InvalidProposal, NotFound, PayloadTooLarge, PostdeskError
+from postdesk.errors import (
+    FieldError,
+    InvalidLink,
+    InvalidProposal,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    PostdeskError,
+    TooManyRequests,
+)
 from postdesk.handlers.wiring import get_services
 from postdesk.observability import logger, metrics, tracer
 from postdesk.templates import kind_choices, render
 from postdesk.use_cases import links, proposing
+from postdesk.web.api_documents import (
+    AUDIT_RESPONSES,
+    LINK_ACTION_RESPONSES,
+    LINK_PAGE_RESPONSES,
+    OPENAPI_RESPONSES,
+    PAGE_RESPONSES,
+    PROPOSE_RESPONSES,
+    SCRIPT_RESPONSES,
+    document_request_bodies,
+)
 from postdesk.web.forms import json_images, media_type, parse_form, parse_json_object
 from postdesk.web.pages import PAGE_HEADERS, as_json, error_document, error_page, field_errors, html
 from postdesk.wording import pick_language, strings
@@ -82,14 +103,48 @@ def _body() -> bytes:
 
 @app.exception_handler(PostdeskError)  # type: ignore[untyped-decorator]
 def _postdesk_error(error: PostdeskError) -> Response[str]:
+    return _refusal(error)
+
+
+def _refusal(error: PostdeskError) -> Response[str]:
+    """Every refusal's answer: a page in the reader's language, or JSON for a script."""
     language = _language(app.current_event.get_query_string_value("lang"))
     if error.status_code >= 500:  # not the caller's fault: the operator must see why
         logger.error("request failed", extra={"code": error.code, "reason": error.message})
     else:
         logger.info("request refused", extra={"code": error.code, "status": error.status_code})
     if _wants_html():
-        return error_page(error, language=language, switch_url=_switch_url(app.current_event.path, language))
-    return as_json(error_document(error), error.status_code)
+        answer = error_page(
+            error, language=language, switch_url=_switch_url(app.current_event.path, language)
+        )
+    else:
+        answer = as_json(error_document(error), error.status_code)
+    if isinstance(error, TooManyRequests):
+        answer.headers["Retry-After"] = str(error.retry_after)
+    return answer
+
+
+@app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+def _invalid_parameters(error: RequestValidationError) -> Response[str]:
+    """Powertools' check of the query, path and headers (a `lang` given twice, say), answered as every
+    refusal is: Powertools' own answer carries neither the field's problem nor the page's language."""
+    problems = [
+        FieldError(
+            str(problem["loc"][-1]) if problem.get("loc") else "request", "is not valid", "bad_parameter"
+        )
+        for problem in error.errors()
+    ]
+    return _refusal(InvalidRequest(problems or [FieldError("request", "is not valid", "bad_parameter")]))
+
+
+@app.not_found
+def _no_such_page(_: Exception) -> Response[str]:
+    return _refusal(NotFound("no such page", "not_found"))
+
+
+def _source_ip() -> str | None:
+    """The client's address as API Gateway saw the connection (never a header the client wrote)."""
+    return app.current_event.request_context.identity.source_ip or None
 
 
 def _form_page(language: str, values: dict[str, Any], errors: dict[str, str], status: int) -> Response[str]:
@@ -144,8 +199,8 @@ _EMPTY_FORM: dict[str, Any] = {
 }
 
 
-@app.get("/", summary="The proposal form")
-@app.get("/proposals/new", summary="The proposal form")
+@app.get("/", summary="The proposal form", responses=PAGE_RESPONSES)
+@app.get("/proposals/new", summary="The proposal form", responses=PAGE_RESPONSES)
 def proposal_form(lang: Lang = None) -> Response[str]:
     return _form_page(_language(lang), dict(_EMPTY_FORM), {}, 200)
 
@@ -155,18 +210,9 @@ def proposal_form(lang: Lang = None) -> Response[str]:
     summary="Propose a post",
     description="JSON {text, kind, proposer_email, judicial_risk?, urgent?, not_before?, expires_at?, "
     "prosecutor_reference?} answers 201 {id, status}; the web form posts the same fields (plus images "
-    "image_N with alt_N) as multipart/form-data and gets an HTML page.",
-    responses={
-        201: {"description": "Stored, awaiting the proposer's confirmation"},
-        400: {"description": "Malformed body"},
-        409: {"description": "A request with this Idempotency-Key is still being handled"},
-        413: {"description": "Body too large"},
-        415: {"description": "Unsupported Content-Type"},
-        422: {
-            "description": "A field is wrong (each error names its field), or the Idempotency-Key was "
-            "used with another body"
-        },
-    },
+    "image_N with alt_N) as multipart/form-data and is answered with pages. Flood limits per proposer, "
+    "per recipient and per source network: beyond one, 429 with Retry-After.",
+    responses=PROPOSE_RESPONSES,
 )
 def propose(
     lang: Lang = None,
@@ -190,7 +236,9 @@ def propose(
         draft = validate_proposal(fields, images, **_validation_settings(services))
 
         def submit() -> dict[str, Any]:
-            proposal = proposing.submit_proposal(services, draft, source="api", language=language, via="api")
+            proposal = proposing.submit_proposal(
+                services, draft, source="api", language=language, via="api", source_ip=_source_ip()
+            )
             metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
             return {"id": proposal.id, "status": proposal.status.value}
 
@@ -237,6 +285,7 @@ def propose(
         language=language,
         via="web form",
         form_nonce=_form_nonce(services, form.fields.get("form_token", "")),
+        source_ip=_source_ip(),
     )
     metrics.add_metric(name="ProposalsSubmitted", unit="Count", value=1)
     # Post, then redirect: a refresh shows the page again and sends nothing twice.
@@ -270,7 +319,11 @@ def _validation_settings(services: Services) -> dict[str, Any]:
     }
 
 
-@app.get("/l/<token>", summary="The page behind a signed link: shows what the link would do, changes nothing")
+@app.get(
+    "/l/<token>",
+    summary="The page behind a signed link: shows what the link would do, changes nothing",
+    responses=LINK_PAGE_RESPONSES,
+)
 def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
     services = get_services()
     from postdesk.web.link_pages import LinkPages  # the approvers' pages: loaded when a link is opened
@@ -297,6 +350,7 @@ def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]
     description='The page\'s button posts a form; a script may post JSON ({"reason"} to reject, '
     '{"comment"} to request changes, {"text"} to edit) with Accept: application/json and gets '
     "{message, proposal}. A GET with Accept: application/json describes the link's action and proposal.",
+    responses=LINK_ACTION_RESPONSES,
 )
 def link_action(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
     services = get_services()
@@ -317,7 +371,9 @@ def link_action(token: Annotated[str, Path()], lang: Lang = None) -> Response[st
 
 
 @app.get(
-    "/l/<token>/audit.<kind>", summary="The audit log, exported (csv or json), from an approver's list link"
+    "/l/<token>/audit.<kind>",
+    summary="The audit log, exported (csv or json), from an approver's list link",
+    responses=AUDIT_RESPONSES,
 )
 def audit_export(token: Annotated[str, Path()], kind: Annotated[str, Path()]) -> Response[str]:
     services = get_services()
@@ -328,7 +384,11 @@ def audit_export(token: Annotated[str, Path()], kind: Annotated[str, Path()]) ->
     return LinkPages(services, token, "fr").export(links.verify_link(services, token), kind)
 
 
-@app.get("/static/counter.js", summary="The character counter of the form (progressive enhancement)")
+@app.get(
+    "/static/counter.js",
+    summary="The character counter of the form (progressive enhancement)",
+    responses=SCRIPT_RESPONSES,
+)
 def counter_script() -> Response[str]:
     script = resources.files("postdesk.web").joinpath("static/counter.js").read_text(encoding="utf-8")
     return Response(
@@ -339,12 +399,17 @@ def counter_script() -> Response[str]:
     )
 
 
-@app.get("/openapi.json", summary="This API, described by OpenAPI")
+@app.get(
+    "/openapi.json",
+    summary="This API, described by OpenAPI",
+    responses=OPENAPI_RESPONSES,
+)
 def openapi() -> Response[str]:
+    document = json.loads(app.get_openapi_json_schema(title="postdesk", version="1"))
     return Response(
         status_code=200,
         content_type="application/json",
-        body=app.get_openapi_json_schema(title="postdesk", version="1"),
+        body=json.dumps(document_request_bodies(document), ensure_ascii=False),
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -21,6 +21,7 @@ from postdesk.store.table import (
     INBOUND_SK,
     EmailOriginItem,
     InboundMailItem,
+    MessageIdItem,
     OutboxItem,
     inbound_pk,
     proposal_pk,
@@ -155,3 +156,39 @@ def email_origin(proposal_id: str) -> EmailOrigin | None:
             ignored_attachments=tuple(str(name) for name in item.ignored_attachments or ()),
         )
     return None
+
+
+MESSAGE_ID_SK = "MESSAGE-ID"
+# How long a message is recognised when delivered again: resends and relays come within days.
+KEEP_MESSAGE_IDS = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class KnownMessage:
+    """The proposal a message made, and the SES id of the delivery that made it."""
+
+    ses_message_id: str
+    proposal_id: str
+
+
+def message_id_item(
+    key: str, *, ses_message_id: str, proposal_id: str, received_at: datetime
+) -> MessageIdItem:
+    """The record of a message's own identity (`inbound_mail.message_ids.message_key`), written in the
+    proposal's transaction on the condition that it does not exist."""
+    return MessageIdItem(
+        pk=f"MESSAGE-ID#{key}",
+        sk=MESSAGE_ID_SK,
+        ses_message_id=ses_message_id,
+        proposal_id=proposal_id,
+        received_at=received_at,
+        ttl=int((received_at + KEEP_MESSAGE_IDS).timestamp()),
+    )
+
+
+def known_message(key: str) -> KnownMessage | None:
+    try:
+        item = MessageIdItem.get(f"MESSAGE-ID#{key}", MESSAGE_ID_SK, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return KnownMessage(ses_message_id=item.ses_message_id, proposal_id=item.proposal_id)

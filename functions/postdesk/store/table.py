@@ -280,6 +280,34 @@ class EmailOriginItem(Model):
     ignored_attachments = ListAttribute(of=UnicodeAttribute, default=list)
 
 
+class FloodCounterItem(Model):
+    """How many proposals (or confirmation mails) one subject caused in one window, counted with a
+    condition that keeps it at or under its limit (see `store.flood_counters`)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)  # LIMIT#<scope>#<subject>#<window>
+    sk = UnicodeAttribute(range_key=True)  # LIMIT
+    uses = NumberAttribute(null=True)
+    ttl = NumberAttribute(null=True)
+
+
+class MessageIdItem(Model):
+    """A received mail's own Message-ID (normalised, with its sender), recorded with the proposal it
+    made: the same message delivered again under another SES id (resent through SMTP, say) finds it."""
+
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)  # MESSAGE-ID#<sha256 of sender and Message-ID>
+    sk = UnicodeAttribute(range_key=True)  # MESSAGE-ID
+    ses_message_id = UnicodeAttribute()  # the SES id of the delivery that made the proposal
+    proposal_id = UnicodeAttribute()
+    received_at = UTCDateTimeAttribute()
+    ttl = NumberAttribute(null=True)
+
+
 def vote_sk(version: int, approver: str) -> str:
     return f"VOTE#{version:06d}#{approver}"
 
@@ -296,6 +324,8 @@ ALL_MODELS: tuple[type[Model], ...] = (
     FormUseItem,
     InboundMailItem,
     EmailOriginItem,
+    FloodCounterItem,
+    MessageIdItem,
 )
 
 

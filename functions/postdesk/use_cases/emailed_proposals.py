@@ -25,8 +25,9 @@ from postdesk.domain.kinds import Kind
 from postdesk.domain.proposal import ImageUpload, Proposal, ProposalDraft
 from postdesk.domain.states import Status
 from postdesk.domain.validation import validate_proposal
-from postdesk.errors import InvalidProposal
+from postdesk.errors import InvalidProposal, TooManyRequests
 from postdesk.inbound_mail.authentication import judge
+from postdesk.inbound_mail.message_ids import message_key, normalised_message_id
 from postdesk.inbound_mail.problems import MailProblem
 from postdesk.inbound_mail.reading import ReadMail, read_message
 from postdesk.inbound_mail.ses_event import ReceivedMail
@@ -35,7 +36,7 @@ from postdesk.mail import outbox
 from postdesk.mail.refusal_replies import refusal_reply
 from postdesk.observability import logger, metrics
 from postdesk.store import inbound_records as records
-from postdesk.store.inbound_records import ACCEPTED, REFUSED, EmailOrigin, Outcome
+from postdesk.store.inbound_records import ACCEPTED, REFUSED, EmailOrigin, KnownMessage, Outcome
 from postdesk.store.proposals import owed_items
 from postdesk.store.raw_mail import MB, RawMailMissing, RawMailTooLarge
 from postdesk.use_cases.proposing import Completion, confirm_proposal, submit_proposal
@@ -76,7 +77,9 @@ class _Received:
 
 
 def receive(services: Services, mail: ReceivedMail) -> Outcome:
-    """Handle one mail SES received; a second delivery of it answers the first one's outcome."""
+    """Handle one mail SES received; a second delivery of it answers the first one's outcome, and the
+    same message (its Message-ID and sender) delivered again under another SES id makes no second
+    proposal."""
     earlier = records.recorded_outcome(mail.message_id)
     if earlier is not None:
         logger.info(
@@ -101,6 +104,12 @@ def receive(services: Services, mail: ReceivedMail) -> Outcome:
     if len(mail.header_recipients) > MAX_RECIPIENTS:
         problem = MailProblem.of("too_many_recipients", count=len(mail.header_recipients), max=MAX_RECIPIENTS)
         return _refuse(received, "too_many_recipients", mail.subject, [problem])
+    message_id = normalised_message_id(mail.header("Message-ID"))
+    identity = message_key(sender, message_id) if message_id is not None else None
+    if identity is not None:
+        known = records.known_message(identity)
+        if known is not None:
+            return _duplicate(received, known)
 
     try:
         raw = raw_mail.read(mail.message_id, MAX_RAW_MAIL_BYTES)
@@ -123,7 +132,18 @@ def receive(services: Services, mail: ReceivedMail) -> Outcome:
     except InvalidProposal as error:
         problems = [MailProblem.from_field_error(field_error) for field_error in error.errors]
         return _refuse(received, "invalid", subject, problems, read.text)
-    return _accept(received, draft, read)
+    return _accept(received, draft, read, identity)
+
+
+def _duplicate(received: _Received, known: KnownMessage) -> Outcome:
+    """The same message made a proposal already: recorded, no second proposal, no reply."""
+    detail = (
+        f"the same message (Message-ID and sender) as SES message {known.ses_message_id}, "
+        f"which made proposal {known.proposal_id}"
+    )
+    return _refuse(
+        received, "duplicate_message", received.mail.subject, detail=detail, proposal_id=known.proposal_id
+    )
 
 
 def _draft(services: Services, read: ReadMail, sender: str) -> ProposalDraft:
@@ -155,7 +175,10 @@ def _draft(services: Services, read: ReadMail, sender: str) -> ProposalDraft:
     return replace(draft, images=tuple(read.images), prosecutor_reference=None)
 
 
-def _accept(received: _Received, draft: ProposalDraft, read: ReadMail) -> Outcome:
+def _accept(received: _Received, draft: ProposalDraft, read: ReadMail, identity: str | None) -> Outcome:
+    """Make the proposal, with its mail's outcome (keyed on SES's id) and, when the mail has a
+    Message-ID, its identity, in the proposal's own transaction. Beyond a flood limit the mail is
+    refused without a reply (a reply would be one more mail to the mailbox the limit protects)."""
     services, mail = received.services, received.mail
     proposal_id = uuid.uuid4().hex
     outcome = Outcome(mail.message_id, ACCEPTED, "accepted", f"proposal {proposal_id}", proposal_id)
@@ -167,6 +190,13 @@ def _accept(received: _Received, draft: ProposalDraft, read: ReadMail) -> Outcom
         kind_from_subject=read.kind is not None,
         ignored_attachments=read.ignored_attachments,
     )
+    extra = [received.record(outcome, read.subject), origin]
+    if identity is not None:
+        extra.append(
+            records.message_id_item(
+                identity, ses_message_id=mail.message_id, proposal_id=proposal_id, received_at=received.now
+            )
+        )
     try:
         submit_proposal(
             services,
@@ -175,13 +205,18 @@ def _accept(received: _Received, draft: ProposalDraft, read: ReadMail) -> Outcom
             language="fr",
             via=f"email {mail.message_id}",
             proposal_id=proposal_id,
-            extra=[received.record(outcome, read.subject), origin],
+            extra=extra,
         )
+    except TooManyRequests as error:
+        return _refuse(received, "too_many_proposals", read.subject or mail.subject, detail=error.message)
     except TransactWriteError:
         earlier = records.recorded_outcome(mail.message_id)
-        if earlier is None:
+        if earlier is not None:
+            return earlier  # delivered twice at once: the other delivery made the proposal
+        known = records.known_message(identity) if identity is not None else None
+        if known is None:
             raise
-        return earlier  # delivered twice at once: the other delivery made the proposal
+        return _duplicate(received, known)  # the same message under another SES id, at the same moment
     logger.info(
         "inbound mail accepted",
         extra={
@@ -202,12 +237,13 @@ def _refuse(
     text: str = "",
     *,
     detail: str = "",
+    proposal_id: str = "",
 ) -> Outcome:
     """Record the refusal, with the reply it owes when there are problems to tell the sender of."""
     services, mail = received.services, received.mail
     replying = bool(problems)
     detail = detail or "; ".join(problem.says("en") for problem in problems)
-    outcome = Outcome(mail.message_id, REFUSED, reason, detail, replied=replying)
+    outcome = Outcome(mail.message_id, REFUSED, reason, detail, proposal_id=proposal_id, replied=replying)
     replies = []
     if replying:
         replies.append(

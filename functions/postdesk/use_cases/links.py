@@ -11,9 +11,10 @@ from postdesk.domain.links import (
     ALL_PROPOSALS,
     APPROVE,
     CONFIRM,
+    DESK,
     EDIT,
     FOLLOW,
-    PROPOSE,
+    LIST,
     REJECT,
     REQUEST_CHANGES,
     REVIEW_ACTIONS,
@@ -36,13 +37,19 @@ if TYPE_CHECKING:
 
 # The links that act (once): their page says so when the link was used, before anyone presses.
 ACTING = frozenset({*REVIEW_ACTIONS, WITHDRAW, *SETTLING_ACTIONS})
+# The actions a link's page knows. A link signed for any other (one retired since it was mailed, or one
+# a newer version of postdesk signed) says so on its page, and does nothing.
+PAGE_ACTIONS = frozenset({CONFIRM, *REVIEW_ACTIONS, WITHDRAW, *SETTLING_ACTIONS, FOLLOW, SENT, DESK, LIST})
 
 
 def verify_link(services: Services, token: str) -> LinkClaims:
-    """A genuine, unexpired link. A link about no one proposal (the desk) is an approver's: its reader is
-    found among them here; a proposal's link finds its reader once the proposal is loaded."""
+    """A genuine, unexpired link whose action postdesk knows (InvalidLink otherwise). A link about no one
+    proposal (the desk) is an approver's: its reader is found among them here; a proposal's link finds
+    its reader once the proposal is loaded."""
     claims = verify(token, services.signing_keys(), services.clock())
-    if claims.proposal_id == ALL_PROPOSALS and claims.action != PROPOSE:
+    if claims.action not in PAGE_ACTIONS:
+        raise InvalidLink("this link asks for an action postdesk does not know", "unknown_action")
+    if claims.proposal_id == ALL_PROPOSALS:
         return _reader_found(services, claims, [])
     return claims
 

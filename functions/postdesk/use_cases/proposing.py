@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import TransactWriteError
 
+from postdesk.domain.addresses import canonical_address
+from postdesk.domain.flood_limits import counters, refusal
 from postdesk.domain.links import (
     ALL_PROPOSALS,
     CONFIRM,
@@ -23,10 +25,12 @@ from postdesk.domain.links import (
 )
 from postdesk.domain.proposal import AuditEntry, Proposal, ProposalDraft, StoredImage
 from postdesk.domain.states import Status
+from postdesk.domain.unlinked_urls import unlinked
 from postdesk.domain.validation import IMAGE_TYPES, sniff_image_type
 from postdesk.errors import Conflict, InvalidLink
 from postdesk.mail import compose, outbox
-from postdesk.observability import logger
+from postdesk.observability import logger, metrics
+from postdesk.store import flood_counters
 from postdesk.store.proposals import FORM_TOKEN_DAYS, LinkUse, form_use_item
 from postdesk.wording import strings
 
@@ -46,19 +50,28 @@ def submit_proposal(
     proposal_id: str | None = None,
     extra: Sequence[Model] = (),
     form_nonce: str | None = None,
+    source_ip: str | None = None,
 ) -> Proposal:
     """Store the proposal (images first, then the item with the confirmation mail it owes), then send
     that mail. The proposal is stored before anyone is told; a mail that fails stays owed.
 
     `extra` items are stored in the same conditional write (a proposal by email: its mail's record,
     keyed on the message id, which needs the proposal's id chosen beforehand). A form's one-time token
-    (`form_nonce`) is spent in that write too: the same form sent again answers the first proposal."""
+    (`form_nonce`) is spent in that write too: the same form sent again answers the first proposal.
+
+    Before anything is stored (images included) or mailed, the proposal counts against the flood
+    limits: TooManyRequests beyond one. A form sent again counts against none: it answers its first
+    proposal before counting (as a repeated Idempotency-Key answers before this is called). The
+    proposer is known by the canonical address (`Director+1@Example.org` is director@example.org),
+    which is where every mail to them goes."""
     settings = services.settings
     now = services.clock()
     if form_nonce is not None:
         earlier = services.store.form_used_for(form_nonce)
         if earlier is not None:
             return services.store.get(earlier)
+    proposer = canonical_address(draft.proposer_email)
+    count_against_limits(services, proposer, source_ip)
     proposal_id = proposal_id or uuid.uuid4().hex
     if form_nonce is not None:
         extra = [*extra, form_use_item(form_nonce, proposal_id, now)]
@@ -76,7 +89,7 @@ def submit_proposal(
         version=1,
         kind=draft.kind,
         text=draft.text,
-        proposer_email=draft.proposer_email,
+        proposer_email=proposer,
         created_at=now,
         updated_at=now,
         confirm_by=now + timedelta(hours=settings.confirmation_hours),
@@ -94,8 +107,9 @@ def submit_proposal(
         outbox.create(
             services,
             proposal,
-            AuditEntry(proposal_id, now, draft.proposer_email, "submitted", 1, via),
-            mails=[compose.confirmation(services, proposal)],
+            AuditEntry(proposal_id, now, proposer, "submitted", 1, via),
+            # The text's web addresses unclickable: the mail goes wherever the form said, from our sender.
+            mails=[compose.confirmation(services, replace(proposal, text=unlinked(proposal.text)))],
             extra=extra,
         )
     except TransactWriteError:
@@ -105,6 +119,29 @@ def submit_proposal(
         return services.store.get(earlier)  # the same form, sent twice at once: the other one made it
     logger.info("proposal submitted", extra={"proposal_id": proposal_id, "kind": draft.kind.value})
     return proposal
+
+
+def count_against_limits(services: Services, proposer: str, source_ip: str | None) -> None:
+    """Count one proposal by `proposer` (whose confirmation mail goes to that same address) from
+    `source_ip`, or raise TooManyRequests and count nothing. Each refusal is a metric and a log line."""
+    settings = services.settings
+    now = services.clock()
+    found = counters(
+        settings.flood_limits,
+        proposer=proposer,
+        recipient=proposer,
+        source_ip=source_ip,
+        now=now,
+        time_zone=settings.time_zone,
+    )
+    full = flood_counters.count(found)
+    if full:
+        logger.warning(
+            "flood limit reached: nothing stored, nothing mailed",
+            extra={"limits": [f"{counter.scope} per {counter.window}: {counter.most}" for counter in full]},
+        )
+        metrics.add_metric(name="FloodLimitRefusals", unit="Count", value=1)
+        raise refusal(full, now, settings.time_zone)
 
 
 def new_form_token(services: Services) -> str:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.event_handler import Response
 
-from postdesk.errors import InvalidProposal, PostdeskError
+from postdesk.errors import InvalidProposal, PostdeskError, TooManyRequests
 from postdesk.templates import render
 
 if TYPE_CHECKING:
@@ -84,6 +84,9 @@ def error_document(error: PostdeskError) -> dict[str, Any]:
     }
     if isinstance(error, InvalidProposal):
         document["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+    if isinstance(error, TooManyRequests):
+        document["retry_after"] = error.retry_after
+        document["retry_at"] = error.retry_at.isoformat().replace("+00:00", "Z")
     return document
 
 
@@ -121,6 +124,7 @@ def error_page(error: PostdeskError, *, language: str, switch_url: str) -> Respo
         409: "link_error_title",
         410: "link_error_title",
         404: "not_found_title",
+        429: "too_many_title",
     }
     title = strings(language)[title_key.get(error.status_code, "field_error")]
     return message_page(

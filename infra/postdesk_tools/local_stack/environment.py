@@ -31,6 +31,7 @@ DEFAULT_APPROVERS = "director@example.org,deputy1@example.org,deputy2@example.or
 PUBLIC_BASE_URL_PARAMETER = "/postdesk-local/public-base-url"
 DEFAULT_APPROVERS_PARAMETER = "postdesk-approvers"
 LOCAL_TIMELINE_FILE = "timeline.jsonl"
+FLOOD_LIMITS = ("PROPOSALS_PER_PROPOSER", "CONFIRMATIONS_PER_RECIPIENT", "PROPOSALS_PER_SOURCE_IP")
 
 
 def handler_environment(*, aws_endpoint: str, state_dir: Path) -> dict[str, str]:
@@ -58,6 +59,10 @@ def handler_environment(*, aws_endpoint: str, state_dir: Path) -> dict[str, str]
         "POWERTOOLS_SERVICE_NAME": "postdesk",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "Postdesk",
+        # The flood limits: the product's defaults, unless set when the stack starts (a soak sets its own).
+        **dict.fromkeys(
+            [f"{n}_PER_{w}" for n in FLOOD_LIMITS for w in ("HOUR", "DAY")] + ["LIMIT_EXEMPT_NETWORKS"], ""
+        ),
     }
 
 
