@@ -553,6 +553,16 @@ def main(argv: list[str] | None = None) -> int:
         k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_", "POSTDESK_"))
     }
     environment["POSTDESK_LOCAL_CONCURRENCY"] = str(args.concurrency)
+    # 500 proposals from 127.0.0.1 are a load test, not a flood: the soak lifts the flood limits
+    for limit in (
+        "PROPOSALS_PER_PROPOSER_PER_HOUR",
+        "PROPOSALS_PER_PROPOSER_PER_DAY",
+        "CONFIRMATIONS_PER_RECIPIENT_PER_HOUR",
+        "CONFIRMATIONS_PER_RECIPIENT_PER_DAY",
+        "PROPOSALS_PER_SOURCE_IP_PER_HOUR",
+        "PROPOSALS_PER_SOURCE_IP_PER_DAY",
+    ):
+        environment[limit] = "0"
     if args.publish_cap is not None:
         environment["PUBLISH_CAP"] = str(args.publish_cap)
     ports = (args.port or free_port(), args.aws_port or free_port(), args.smtp_port or free_port())

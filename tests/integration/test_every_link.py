@@ -78,6 +78,7 @@ def _a_day_of_flows(stack: Stack, x: FakeX) -> None:
     press(stack, link_in(last_mail(stack, "agent.smith@example.org", "Confirm"), "Confirm"))
     pending_proposal(
         stack,
+        proposer_email="agent.leroy@example.org",
         text="Appel à témoins : disparition inquiétante.",
         kind="witness_appeal",
         urgent=True,
@@ -142,7 +143,10 @@ def test_a_day_of_ten_proposals_sends_each_approver_one_mail_per_version_and_the
     # Given ten proposals through the usual flow: confirmed, decided (approved, rejected, sent back and
     # edited once), nothing asked of the approvers beyond deciding
     for number in range(10):
-        pending_proposal(stack, text=f"Conseil n°{number} : fermez à clé.", kind="advice")
+        proposer = f"agent.{number}@example.org"  # ten colleagues, each with one proposal
+        pending_proposal(
+            stack, text=f"Conseil n°{number} : fermez à clé.", kind="advice", proposer_email=proposer
+        )
         if number % 3 == 0:
             press(stack, review_link(stack, DIRECTOR, "Rejeter"), {"reason": "Trop proche d'un autre."})
         elif number % 3 == 1:
@@ -151,7 +155,7 @@ def test_a_day_of_ten_proposals_sends_each_approver_one_mail_per_version_and_the
             )
             press(
                 stack,
-                link_in(last_mail(stack, "agent.dupont@example.org", "Modifications demandées"), "Modifier"),
+                link_in(last_mail(stack, proposer, "Modifications demandées"), "Modifier"),
                 {"text": f"Conseil n°{number} : à clé."},
             )
             press(stack, review_link(stack, DEPUTY2, "Approuver"))

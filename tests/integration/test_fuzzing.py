@@ -25,7 +25,7 @@ import pytest
 
 from postdesk_tools.local_stack.lambda_function import DEFAULT_HANDLER
 from postdesk_tools.local_stack.stack import LocalStack
-from tests.integration.local_stack_fixtures import _clear_overrides, call
+from tests.integration.local_stack_fixtures import call, clear_overrides
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -47,7 +47,7 @@ JSON = {"Content-Type": "application/json", "Accept": "application/json"}
 @pytest.fixture(name="api_stack")
 def api_stack_fixture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LocalStack]:
     """The local stack with the real API function, as `postdesk local` runs it."""
-    _clear_overrides(monkeypatch, tmp_path)
+    clear_overrides(monkeypatch, tmp_path)
     stack = LocalStack(state_dir=tmp_path / "state", port=0, aws_port=0, handler=DEFAULT_HANDLER, warm=False)
     with stack:
         yield stack

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from postdesk_tools.local_stack.stack import LocalStack
-from tests.integration.local_stack_fixtures import Reply, call, clear_overrides
+from tests.integration.local_stack_fixtures import NO_FLOOD_LIMITS, Reply, call, clear_overrides
 from tests.integration.review_steps import url_labelled
 
 if TYPE_CHECKING:
@@ -28,6 +28,8 @@ def product_stack_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     state_dir = tmp_path_factory.mktemp("races")
     with pytest.MonkeyPatch.context() as monkeypatch:
         clear_overrides(monkeypatch, state_dir)
+        for name, value in NO_FLOOD_LIMITS.items():
+            monkeypatch.setenv(name, value)
         with LocalStack(state_dir=state_dir, port=0, aws_port=0, warm=False, concurrency=4) as stack:
             yield stack
 
