@@ -7,6 +7,8 @@ error, not a guess."""
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import os
 import secrets
@@ -62,8 +64,14 @@ _CloudFormationLoader.add_multi_constructor("!", _construct_short_tag)
 
 
 def load_template(path: Path | None = None) -> dict[str, Any]:
-    """The template as a dict (template.yaml at the repository root unless told otherwise)."""
+    """The template as a dict (template.yaml at the repository root unless told otherwise): a copy of
+    the parse of its current text (read once per change of the file)."""
     path = path or template_path()
+    return copy.deepcopy(_parsed(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed(path: Path, modified: int) -> dict[str, Any]:
     text = path.read_text(encoding="utf-8")
     template = yaml.load(text, Loader=_CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
     if not isinstance(template, dict):
