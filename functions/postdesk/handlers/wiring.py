@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from postdesk.aws import AWS_TIMEOUTS
+from postdesk.aws import AWS_TIMEOUTS, share_service_models
 from postdesk.config import get_settings
 from postdesk.mail.ses import SesMailer
 from postdesk.services import Services
@@ -44,6 +44,7 @@ def _publish_now(settings: Settings) -> Callable[[str], None]:
 
 @lru_cache(maxsize=1)
 def get_services() -> Services:
+    share_service_models()  # before the first session, so that all of them share it
     settings = get_settings()
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     s3 = boto3.client("s3", config=AWS_TIMEOUTS)  # one client for images and raw mail
