@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -175,6 +176,14 @@ class Stack:
         return parts.path, query
 
 
+@functools.cache
+def setup_client(service: str) -> Any:
+    """The fixture's own client for `service`, built once per process (a new one costs more than most
+    calls it makes): moto answers it inside whichever test's `mock_aws` is active, from that test's own
+    state. The handlers build theirs as they do in Lambda."""
+    return boto3.client(service, region_name=REGION)
+
+
 @pytest.fixture
 def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     environment = {
@@ -212,14 +221,14 @@ def stack(monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
                 media_bucket=environment["MEDIA_BUCKET"],
                 signing_keys_secret=environment["SIGNING_KEYS_SECRET"],
             ),
-            dynamodb=boto3.client("dynamodb", region_name=REGION),
-            s3=boto3.client("s3", region_name=REGION),
-            secretsmanager=boto3.client("secretsmanager", region_name=REGION),
+            dynamodb=setup_client("dynamodb"),
+            s3=setup_client("s3"),
+            secretsmanager=setup_client("secretsmanager"),
         )
-        ses = boto3.client("ses", region_name=REGION)
+        ses = setup_client("ses")
         ses.verify_email_identity(EmailAddress=SENDER)
         ses.create_configuration_set(ConfigurationSet={"Name": MAIL_CONFIGURATION_SET})
-        ssm = boto3.client("ssm", region_name=REGION)
+        ssm = setup_client("ssm")
         ssm.put_parameter(Name=BASE_URL_PARAMETER, Value=BASE_URL, Type="String")
         # As the deployed stack writes it: the approvers read at run time (`postdesk approvers` changes it)
         ssm.put_parameter(Name=APPROVERS_PARAMETER, Value=",".join(APPROVERS), Type="String")

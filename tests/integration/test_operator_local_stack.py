@@ -140,23 +140,6 @@ def test_the_operator_reads_one_proposal_its_votes_and_its_history(
     assert [entry["action"] for entry in document["history"]][:2] == ["submitted", "confirmed"]
 
 
-def test_showing_a_proposal_that_does_not_exist_says_so(
-    stack: LocalStack, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, printed, problem = postdesk(capsys, "show", "nope", "--state-dir", str(stack.state_dir))
-
-    assert code == 1 and printed == ""
-    assert "there is no proposal nope" in problem
-
-
-def test_listing_an_unknown_state_names_the_states(
-    stack: LocalStack, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, _, problem = postdesk(capsys, "list", "--state", "lost", "--state-dir", str(stack.state_dir))
-
-    assert code == 2 and "'lost' is not a state" in problem and "NEEDS_RECONCILE" in problem
-
-
 def test_the_operator_publishes_by_hand_after_a_dry_run(
     stack: LocalStack, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -240,18 +223,6 @@ def test_a_stand_in_receives_the_review_mails_while_an_approver_is_away(
     assert json.loads(printed)["in_effect_today"] == [DIRECTOR, DEPUTY1, DEPUTY2]
 
 
-def test_approvers_who_could_never_reach_the_quorum_are_refused_and_nothing_changes(
-    stack: LocalStack, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, _, problem = postdesk(
-        capsys, "approvers", "set", DIRECTOR, DEPUTY1, "--state-dir", str(stack.state_dir)
-    )
-
-    assert code == 2 and "nothing changed: 2 approvers cannot reach a quorum of 2" in problem
-    shown = json.loads(postdesk(capsys, "approvers", "--json", "--state-dir", str(stack.state_dir))[1])
-    assert shown["approvers"] == [DIRECTOR, DEPUTY1, DEPUTY2]
-
-
 def test_the_approvers_change_without_a_deploy(stack: LocalStack, capsys: pytest.CaptureFixture[str]) -> None:
     code, printed, _ = postdesk(
         capsys, "approvers", "set", DIRECTOR, DEPUTY1, "Chef.Adjoint@Example.org", "--url", stack.url
@@ -332,49 +303,6 @@ def test_the_x_keys_are_tried_on_x_then_stored_with_the_accounts_id(
     }
     authorization = responses.calls[0].request.headers["Authorization"]
     assert 'oauth_consumer_key="ck-7Qa"' in authorization and 'oauth_token="123-at-4Rt"' in authorization
-
-
-@responses.activate
-def test_a_token_generated_before_write_permission_is_refused_with_what_to_do(
-    stack: LocalStack, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    keys = tmp_path / "x.json"
-    keys.write_text(
-        json.dumps(
-            {"API Key": "ck", "API Key Secret": "cs", "Access Token": "1-at", "Access Token Secret": "s"}
-        )
-    )
-    responses.get(
-        "https://api.x.com/2/users/me",
-        json={"data": {"id": "1", "username": "u"}},
-        headers={"x-access-level": "read"},
-    )
-
-    code, _, problem = postdesk(
-        capsys,
-        "secrets",
-        "set-x-credentials",
-        "--from-file",
-        str(keys),
-        "--secret-name",
-        "postdesk/x",
-        "--state-dir",
-        str(stack.state_dir),
-    )
-
-    assert code == 1
-    assert "Read and write" in problem and "regenerate the Access Token and Secret" in problem
-    assert "nothing was stored" in problem
-    names = [s["Name"] for s in stack.aws.client("secretsmanager").list_secrets()["SecretList"]]
-    assert "postdesk/x" not in names
-
-
-def test_a_stack_that_names_no_x_secret_says_how_to_name_one(
-    stack: LocalStack, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, _, problem = postdesk(capsys, "secrets", "set-x-credentials", "--state-dir", str(stack.state_dir))
-
-    assert code == 2 and "XCredentialsSecretName" in problem
 
 
 def test_rotating_the_signing_key_keeps_the_links_in_flight_working(
