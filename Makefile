@@ -75,10 +75,12 @@ e2e: $(VENV)/.installed
 	$(PY) -m pytest tests/e2e -q
 
 # The integration tests record every AWS call per function (.aws-calls/); the least-privilege test
-# then compares them with each function's policy.
+# then compares them with each function's policy. The workers take whole files (a file's shared stack
+# starts once) in the order of the tree: xdist's default, most tests first, would leave the files of a
+# few long tests (browser, fuzzing, checkov, stops) to the end, with one worker idle meanwhile.
 test: $(VENV)/.installed $(SAM_VENV)/.installed $(CHECKOV_VENV)/.installed lint
 	rm -rf .aws-calls
-	$(PY) -m pytest tests -q -n 2 --dist loadfile -m "not least_privilege"
+	$(PY) -m pytest tests -q -n 2 --dist loadfile --no-loadscope-reorder -m "not least_privilege"
 	$(PY) -m pytest tests/least_privilege -q -m least_privilege
 
 bench: $(VENV)/.installed $(SAM_VENV)/.installed
