@@ -63,6 +63,7 @@ class Stack:
     def __init__(self) -> None:
         self.now = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
         self._template = json.loads((EVENTS / "api_gateway_rest_proxy.json").read_text())
+        self._parsed: dict[str, SentMail] = {}
 
     def request(
         self,
@@ -155,11 +156,13 @@ class Stack:
         from moto.ses.models import ses_backends
 
         backend = ses_backends[DEFAULT_ACCOUNT_ID][REGION]
-        return [
-            parse_raw_message(m.raw_data, list(m.destinations), m.id)
-            for m in backend.sent_messages
-            if hasattr(m, "raw_data")
-        ]
+        for message in backend.sent_messages:
+            # A mail SES took never changes: each is parsed once, however often a test reads the outbox.
+            if hasattr(message, "raw_data") and message.id not in self._parsed:
+                self._parsed[message.id] = parse_raw_message(
+                    message.raw_data, list(message.destinations), message.id
+                )
+        return [self._parsed[m.id] for m in backend.sent_messages if hasattr(m, "raw_data")]
 
     def mails_to(self, address: str) -> list[SentMail]:
         return [m for m in self.mails() if address in m.to]
