@@ -237,8 +237,8 @@ def test_the_outbox_pages_newest_first_with_links_to_the_other_pages(local_stack
     assert _links(last)["prev"] == _links(first)["next"]
     # and a person sees the same pages, with links from one to the next
     page = call("GET", f"{local_stack.url}/_local/outbox?limit=2&page=2").text
-    assert "page 2 of 3" in page
-    assert 'rel="next">Next</a>' in page and 'rel="prev">Previous</a>' in page
+    assert "page 2 sur 3" in page
+    assert 'rel="next">Suivante</a>' in page and 'rel="prev">Précédente</a>' in page
     assert page.index("Mail 3") < page.index("Mail 2") and "Mail 4" not in page
 
 
