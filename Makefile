@@ -93,14 +93,15 @@ fuzz: $(VENV)/.installed
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) FUZZ_PHASES=examples,coverage,fuzzing,stateful \
 		$(PY) -m pytest tests/integration/test_fuzzing.py -q -s -p no:cacheprovider
 
+# The soak runs the fuzzing first, then axe on every page in both languages at both widths, then loads
+# a `postdesk local` of its own on free ports; SOAK_ARGS passes options (e.g. --proposals 100).
 soak: fuzz
+soak: $(VENV)/.installed
+	POSTDESK_A11Y_FULL=1 $(PY) -m pytest tests/e2e/test_accessibility.py -q -p no:cacheprovider
+	$(PY) -m benchmarks.soak $(SOAK_ARGS)
 
 # A bare `sam build` (or `sam deploy`/`sam sync` without this) ships no bytecode: every cold start
 # would compile every module it imports.
-# Against a `postdesk local` it starts on free ports; SOAK_ARGS passes options (e.g. --proposals 100).
-soak: $(VENV)/.installed
-	$(PY) -m benchmarks.soak $(SOAK_ARGS)
-
 build: $(SAM_VENV)/.installed
 	$(SAM_ENV) $(SAM) build --template-file template.yaml --build-dir $(BUILD_DIR)
 	$(PYTHON_BOOT) infra/postdesk_tools/bytecode.py $(BUILD_DIR)

@@ -82,6 +82,8 @@ class Settings:
     digest_on_quiet_days: bool = True
     # Where alerts go: the operator, who can fix what stops publishing (not the approvers).
     alert_address: str = ""
+    # The X account's name (without @): "it was published" accepts only a post of this account.
+    x_account: str = ""
     # How many proposals, and confirmation mails, the public form and mail-in may cause (0: off).
     flood_limits: FloodLimits = field(default_factory=FloodLimits)
 
@@ -306,6 +308,7 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
             digest_on_quiet_days=env.get("DIGEST_ON_QUIET_DAYS", "true").strip().lower()
             not in ("false", "0", "no", "off"),
             alert_address=env.get("ALERT_ADDRESS", ""),
+            x_account=env.get("X_ACCOUNT", "").strip().lstrip("@"),
             approver_notifications=cast(
                 "Literal['review', 'all']", env.get("APPROVER_NOTIFICATIONS") or "review"
             ),

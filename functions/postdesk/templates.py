@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from postdesk.domain import counting
-from postdesk.domain.kinds import LABELS, Kind
+from postdesk.domain.kinds import JUDICIAL_KINDS, LABELS, Kind
 from postdesk.domain.proposal import Proposal
 from postdesk.wording import pick_language, state_name, strings, when
 
@@ -78,6 +78,7 @@ def render(template: str, *, language: str, time_zone: str = "Europe/Paris", **c
             local_time=local_time,
             state_of=state_of,
             as_x_shows=counting.as_x_shows,
+            is_judicial=lambda p: p.judicial_risk or p.kind in JUDICIAL_KINDS,
             **context,
         )
     )

@@ -149,9 +149,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "mail_expired_subject": "Expirée : {kind} — {excerpt}",
         "mail_expired_body": "La date limite de la publication est passée avant qu'elle ne parte : elle ne sera pas publiée.",
         "mail_reconcile_subject": "À vérifier sur X : {kind} — {excerpt}",
-        "mail_reconcile_body": "postdesk ne peut pas dire si cette publication est partie sur X : {reason}. Regardez le compte, puis dites-le par l'un de ces liens. Elle ne sera jamais republiée sans votre décision.",
+        "mail_reconcile_body": "Il faut savoir si cette publication est partie sur X. {reason} Regardez le compte, puis dites-le par l'un de ces liens : elle ne sera jamais republiée sans votre décision.",
         "mail_failed_subject": "Refusée par X : {kind} — {excerpt}",
-        "mail_failed_body": "X a refusé cette publication : {reason}. Vous pouvez la publier à nouveau (par exemple après un refus passager) ou l'abandonner.",
+        "mail_failed_body": "Cette publication n'est pas partie. {reason} Vous pouvez la publier à nouveau (après un refus passager, par exemple) ou l'abandonner.",
         "mail_abandoned_subject": "Abandonnée : {kind} — {excerpt}",
         "mail_abandoned_body": "{who} a abandonné cette publication : elle ne sera pas publiée.",
         "mark_published_button": "Elle a été publiée",
@@ -307,9 +307,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "mail_expired_subject": "Expired: {kind} — {excerpt}",
         "mail_expired_body": "The post's expiry passed before it went out: it will not be published.",
         "mail_reconcile_subject": "To check on X: {kind} — {excerpt}",
-        "mail_reconcile_body": "postdesk cannot tell whether this post went out on X: {reason}. Look at the account, then say so through one of these links. It will never be posted again without your decision.",
+        "mail_reconcile_body": "Whether this post went out on X must be found out. {reason} Look at the account, then say so through one of these links: it will never be posted again without your decision.",
         "mail_failed_subject": "Refused by X: {kind} — {excerpt}",
-        "mail_failed_body": "X refused this post: {reason}. You may publish it again (after a passing refusal, say) or abandon it.",
+        "mail_failed_body": "This post did not go out. {reason} You may publish it again (after a passing refusal, say) or abandon it.",
         "mail_abandoned_subject": "Abandoned: {kind} — {excerpt}",
         "mail_abandoned_body": "{who} abandoned this post: it will not be published.",
         "mark_published_button": "It was published",
@@ -359,7 +359,8 @@ FIELD_ERRORS_FR: dict[str, str] = {
     "image_too_large": "cette image dépasse {mb} Mo",
     "alt_missing": "chaque image doit avoir une description",
     "images_too_heavy": "les images pèsent ensemble plus de {mb} Mo",
-    "bad_post_url": "doit être l'adresse de la publication sur X, comme https://x.com/compte/status/123",
+    "bad_post_url": "donnez l'adresse de la publication sur X, comme https://x.com/compte/status/123",
+    "not_our_account": "ce n'est pas une publication de @{account} : donnez l'adresse de la publication sur la page du compte",
     "control_characters": "ce texte contient des caractères de contrôle ({characters}) ; seuls les retours à la ligne et les tabulations sont admis",
     "broken_characters": "ce texte contient un caractère brisé (une moitié de paire UTF-16 isolée), qui n'est pas du texte",
     "email_characters": "une adresse électronique ne peut pas contenir ces caractères : {characters}",
@@ -390,6 +391,7 @@ FIELD_ERRORS_EN: dict[str, str] = {
     "alt_missing": "every image needs a description",
     "images_too_heavy": "the images together weigh more than {mb} MB",
     "bad_post_url": "give the address of the post on X, such as https://x.com/account/status/123",
+    "not_our_account": "this is not a post of @{account}: give the address of the post on the account's own page",
     "control_characters": "this text holds control characters ({characters}); only line breaks and tabs are allowed",
     "broken_characters": "this text holds a broken character (half of a UTF-16 pair alone), which is not text",
     "email_characters": "an email address cannot hold these characters: {characters}",
@@ -481,6 +483,8 @@ ERRORS: dict[str, dict[str, str]] = {
         "already_approved": "Vous avez déjà approuvé cette version.",
         "too_many_votes": "Plusieurs décideurs ont voté au même instant : appuyez à nouveau sur le bouton.",
         "not_a_settle_link": "Ce lien ne sert pas à régler une publication.",
+        "settle_approvers_only": "Seuls les décideurs règlent une publication que la publication du matin n'a pas pu mener à bien.",
+        "duplicate_cannot_publish_again": "X a refusé ce texte comme un doublon : le publier à nouveau serait refusé de même. Vérifiez s'il est déjà sur le compte, puis dites-le ou abandonnez-le.",
         "abandoned_already": "Cette publication a été abandonnée : elle reste ainsi.",
         "withdraw_not_yours": "Ce lien de retrait n'est pas celui de l'auteur de cette proposition.",
         "not_a_review_link": "Ce lien ne sert pas à décider d'une proposition.",
@@ -530,6 +534,8 @@ ERRORS: dict[str, dict[str, str]] = {
         "already_approved": "You have already approved this version.",
         "too_many_votes": "Several approvers voted at the same moment: press the button again.",
         "not_a_settle_link": "This link does not settle a post.",
+        "settle_approvers_only": "Only approvers settle a post the morning run could not see through.",
+        "duplicate_cannot_publish_again": "X refused this text as a duplicate: publishing it again would be refused the same way. Check whether it is already on the account, then say so or abandon it.",
         "abandoned_already": "This post was abandoned: it stays so.",
         "withdraw_not_yours": "This withdrawal link is not the author's of this proposal.",
         "not_a_review_link": "This link does not decide on a proposal.",
@@ -935,3 +941,30 @@ for _language in LANGUAGES:
     ERRORS[_language].update({k: _typography(v) for k, v in _FLOOD_ERRORS[_language].items()})
 FIELD_ERRORS_FR["bad_parameter"] = "cette valeur n'est pas valable"
 FIELD_ERRORS_EN["bad_parameter"] = "this value is not valid"
+
+
+# Why a post needs a person (settling), in words; the technical detail follows.
+SETTLE_REASONS: dict[str, dict[str, str]] = {
+    "fr": {
+        "duplicate_content": "X a refusé le texte comme un doublon : il est peut-être déjà sur le compte (parti sans que postdesk le sache), ou un texte identique y a été publié avant. Le publier à nouveau serait refusé de la même façon.",
+        "unknown_outcome": "postdesk n'a pas pu savoir si la publication est partie : X n'a pas répondu clairement, puis son compte n'a pas pu être lu.",
+        "lost_claim": "La publication du matin qui l'envoyait s'est arrêtée avant d'en enregistrer le résultat, et aucune publication de ce texte n'est sur le compte depuis.",
+        "refused": "X a refusé la publication.",
+        "too_long": "Le texte dépasse 280 caractères comme X les compte.",
+        "why": "Pourquoi",
+        "detail": "Détail technique",
+        "account_only": "Seule une publication du compte @{account} peut être enregistrée ici.",
+    },
+    "en": {
+        "duplicate_content": "X refused the text as a duplicate: it may already be on the account (gone out unseen by postdesk), or the same text was posted before. Publishing it again would be refused the same way.",
+        "unknown_outcome": "postdesk could not tell whether the post went out: X did not answer clearly, then the account could not be read.",
+        "lost_claim": "The morning run that was posting it stopped before recording the outcome, and no post of this text is on the account since.",
+        "refused": "X refused the post.",
+        "too_long": "The text is longer than 280 characters as X counts them.",
+        "why": "Why",
+        "detail": "Technical detail",
+        "account_only": "Only a post of the account @{account} can be recorded here.",
+    },
+}
+for _key, _value in SETTLE_REASONS["fr"].items():
+    SETTLE_REASONS["fr"][_key] = french_typography(_value)

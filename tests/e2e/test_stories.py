@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import RunningStack
 
@@ -27,6 +28,12 @@ def _status(stack: RunningStack, text: str) -> str:
     matches = [p for p in stack.proposals() if p["text"] == text]
     assert len(matches) == 1, matches
     return str(matches[0]["status"])
+
+
+def _press(page: Any, button: str) -> None:
+    """Press a form's button and wait for the page it leads to, as a person waits before reading."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button).click()
 
 
 def _propose(page: Any, stack: RunningStack, text: str, proposer: str, kind: str = "prevention") -> None:
@@ -52,12 +59,12 @@ def test_a_colleague_proposes_confirms_from_the_mail_and_the_proposal_is_pending
     # The mail in the outbox holds the link; opening it changes nothing
     _open_mail(page, _mail(local_stack, "agent.leroy@example.org", "Confirmez"))
     page.get_by_role("link", name="Confirmer").click()
-    assert page.get_by_role("heading", name="Confirmer votre proposition").is_visible()
+    expect(page.get_by_role("heading", name="Confirmer votre proposition")).to_be_visible()
     assert page.locator(".post").inner_text() == text
     assert _status(local_stack, text) == "AWAITING_CONFIRMATION"
     # Pressing the button confirms
-    page.get_by_role("button", name="Confirmer").click()
-    assert page.get_by_role("heading", name="Proposition confirmée").is_visible()
+    _press(page, "Confirmer")
+    expect(page.get_by_role("heading", name="Proposition confirmée")).to_be_visible()
     assert _status(local_stack, text) == "PENDING"
 
 
@@ -68,7 +75,7 @@ def test_the_form_shows_errors_beside_the_fields_and_keeps_what_was_typed(
     page.get_by_label("Text of the post").fill("x" * 281)
     page.get_by_label("Kind of post").select_option("witness_appeal")
     page.get_by_label("Your work email address").fill("someone@gmail.com")
-    page.get_by_role("button", name="Send the proposal").click()
+    _press(page, "Send the proposal")
     assert page.locator("#err-text").inner_text().endswith("is 281 characters as X counts them; 280 at most")
     assert "work address" in page.locator("#err-proposer_email").inner_text()
     assert "prosecutor" in page.locator("#err-prosecutor_reference").inner_text()
@@ -83,15 +90,15 @@ def test_an_approver_approves_from_the_mail_after_a_page_that_changes_nothing(
     _propose(page, local_stack, text, "agent.moreau@example.org", kind="recruitment")
     _open_mail(page, _mail(local_stack, "agent.moreau@example.org", "Confirmez"))
     page.get_by_role("link", name="Confirmer").click()
-    page.get_by_role("button", name="Confirmer").click()
+    _press(page, "Confirmer")
     # The director opens the review mail, then the Approve link: a page, nothing changes
     _open_mail(page, _mail(local_stack, "director@example.org", "Recrutement : la police"))
     page.get_by_role("link", name="Approuver").click()
-    assert page.get_by_role("button", name="Approuver").is_visible()
+    expect(page.get_by_role("button", name="Approuver")).to_be_visible()
     assert _status(local_stack, text) == "PENDING"
     # Pressing Approve reaches the quorum of one
-    page.get_by_role("button", name="Approuver").click()
-    assert page.get_by_text("Le quorum est atteint").is_visible()
+    _press(page, "Approuver")
+    expect(page.get_by_text("Le quorum est atteint")).to_be_visible()
     assert _status(local_stack, text) == "APPROVED"
     approved = _mail(local_stack, "agent.moreau@example.org", "Approuvée")
     assert "Elle partira lors de la publication du" in approved["text"]
@@ -104,12 +111,12 @@ def test_an_approver_rejects_and_the_reason_reaches_the_proposer(
     _propose(page, local_stack, text, "agent.petit@example.org", kind="solved_case")
     _open_mail(page, _mail(local_stack, "agent.petit@example.org", "Confirmez"))
     page.get_by_role("link", name="Confirmer").click()
-    page.get_by_role("button", name="Confirmer").click()
+    _press(page, "Confirmer")
     _open_mail(page, _mail(local_stack, "deputy1@example.org", "Affaire résolue : deux"))
     page.get_by_role("link", name="Rejeter").click()
     page.get_by_label("Motif du rejet").fill("L'enquête est encore en cours : rien avant le procès.")
-    page.get_by_role("button", name="Rejeter").click()
-    assert page.get_by_text("La proposition est rejetée").is_visible()
+    _press(page, "Rejeter")
+    expect(page.get_by_text("La proposition est rejetée")).to_be_visible()
     assert _status(local_stack, text) == "REJECTED"
     notice = _mail(local_stack, "agent.petit@example.org", "Rejetée")
     assert "L'enquête est encore en cours : rien avant le procès." in notice["text"]
@@ -119,10 +126,10 @@ def _approved(page: Any, stack: RunningStack, text: str, proposer: str) -> None:
     _propose(page, stack, text, proposer, kind="advice")
     _open_mail(page, _mail(stack, proposer, "Confirmez"))
     page.get_by_role("link", name="Confirmer").click()
-    page.get_by_role("button", name="Confirmer").click()
+    _press(page, "Confirmer")
     _open_mail(page, _mail(stack, "deputy2@example.org", text[:20]))
     page.get_by_role("link", name="Approuver").click()
-    page.get_by_role("button", name="Approuver").click()
+    _press(page, "Approuver")
     assert _status(stack, text) == "APPROVED"
 
 
@@ -168,5 +175,5 @@ def test_a_mail_to_the_submission_address_becomes_a_proposal_confirmed_in_the_br
     _open_mail(page, _mail(local_stack, "agent.blanc@example.org", "Confirmez"))
     page.get_by_role("link", name="Confirmer").click()
     assert page.locator(".post").inner_text() == text
-    page.get_by_role("button", name="Confirmer").click()
+    _press(page, "Confirmer")
     assert _status(local_stack, text) == "PENDING"

@@ -132,8 +132,12 @@ def test_a_duplicate_refusal_asks_the_approvers_and_is_never_posted_again(stack:
     assert report["needs_reconcile"] == [proposal_id]
     for approver in APPROVERS:
         mail = last_mail(stack, approver, "À vérifier sur X")
-        for label in ("Elle a été publiée", "La publier à nouveau", "L'abandonner"):
+        # The mail says why in words, and offers only what can succeed: publishing again would be
+        # refused as a duplicate too
+        assert "X a refusé le texte comme un doublon" in mail.text
+        for label in ("Elle a été publiée", "L'abandonner"):
             link_in(mail, label)
+        assert "La publier à nouveau" not in mail.text
     # The next runs leave it alone
     stack.now += timedelta(days=1)
     run_publish()

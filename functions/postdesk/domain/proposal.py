@@ -63,7 +63,8 @@ class Proposal:
     prosecutor_reference: str | None = None
     images: list[StoredImage] = field(default_factory=list)
     source: str = "web"
-    status_reason: str | None = None
+    status_reason: str | None = None  # why it stands where it stands, as the system saw it (English)
+    reason_code: str | None = None  # the same, as a code people are told in words (wording.SETTLE_REASONS)
     language: str = "fr"
     approvals: frozenset[str] = frozenset()
     approved_at: datetime | None = None

@@ -32,7 +32,16 @@ from postdesk.domain.mail import Mail
 from postdesk.domain.review_rules import OPEN_FOR_WITHDRAWAL, authors
 from postdesk.domain.states import Status
 from postdesk.templates import render
-from postdesk.wording import ALERTS, DIGEST, approvals_count, pick_language, short_date, strings, when
+from postdesk.wording import (
+    ALERTS,
+    DIGEST,
+    SETTLE_REASONS,
+    approvals_count,
+    pick_language,
+    short_date,
+    strings,
+    when,
+)
 
 if TYPE_CHECKING:
     from postdesk.domain.agenda import Agenda, Held
@@ -339,13 +348,34 @@ def abandoned(services: Services, proposal: Proposal, who: str) -> list[Mail]:
     return tell(services, proposal, "mail_abandoned_subject", "mail_abandoned_body", who=who)
 
 
+def settling_choices(proposal: Proposal) -> tuple[str, ...]:
+    """What may settle a post: for NEEDS_RECONCILE it was published, publish it again, abandon it; for
+    FAILED publish it again or abandon it; never publish again what X refused as a duplicate."""
+    if proposal.status is Status.NEEDS_RECONCILE:
+        choices: tuple[str, ...] = SETTLING_ACTIONS
+    elif proposal.status is Status.FAILED:
+        choices = (PUBLISH_AGAIN, ABANDON)
+    else:
+        return ()
+    return tuple(
+        c for c in choices if not (c == PUBLISH_AGAIN and proposal.reason_code == "duplicate_content")
+    )
+
+
+def settle_reason(proposal: Proposal, language: str) -> str:
+    """Why a person must settle this post, in words."""
+    return SETTLE_REASONS[pick_language(language)].get(
+        proposal.reason_code or "", proposal.status_reason or ""
+    )
+
+
 def needs_a_decision(services: Services, proposal: Proposal, reason: str) -> list[Mail]:
     """To each approver, with their own links: for NEEDS_RECONCILE all three, for FAILED publish it
     again or abandon it."""
     language = pick_language(None)
     t = strings(language)
     reconcile = proposal.status is Status.NEEDS_RECONCILE
-    actions = SETTLING_ACTIONS if reconcile else (PUBLISH_AGAIN, ABANDON)
+    actions = settling_choices(proposal)
     subject_key, body_key = (
         ("mail_reconcile_subject", "mail_reconcile_body")
         if reconcile
@@ -357,7 +387,10 @@ def needs_a_decision(services: Services, proposal: Proposal, reason: str) -> lis
             services,
             to=approver,
             subject=subject(subject_key, proposal, language),
-            paragraphs=[t[body_key].format(reason=reason)],
+            paragraphs=[
+                t[body_key].format(reason=settle_reason(proposal, language)),
+                f"{SETTLE_REASONS[language]['detail']}{t['colon']}{reason}",
+            ],
             language=language,
             proposal=proposal,
             actions=[

@@ -95,6 +95,7 @@ class ProposalItem(Model):
     quorum = NumberAttribute()
     source = UnicodeAttribute(default="web")
     status_reason = UnicodeAttribute(null=True)
+    reason_code = UnicodeAttribute(null=True)
     language = UnicodeAttribute(default="fr")
     approvals = UnicodeSetAttribute(null=True)  # approvers of the current version
     approved_at = UTCDateTimeAttribute(null=True)

@@ -15,13 +15,10 @@ from postdesk.domain.addresses import canonical_address
 from postdesk.domain.agenda import DeskRow
 from postdesk.domain.kinds import Kind
 from postdesk.domain.links import (
-    ABANDON,
     APPROVE,
     DESK,
     LIST,
-    PUBLISH_AGAIN,
     REVIEW_ACTIONS,
-    SETTLING_ACTIONS,
     LinkClaims,
 )
 from postdesk.domain.review_rules import OPEN_FOR_REVIEW, authors, check_approver
@@ -77,11 +74,9 @@ def allowed_actions(approver: str, proposal: Proposal) -> list[str]:
     if proposal.status in OPEN_FOR_REVIEW:  # approved, it may still be vetoed, sent back or edited
         may_approve = proposal.status is Status.PENDING and who not in authors(proposal) | proposal.approvals
         return [a for a in REVIEW_ACTIONS if a != APPROVE or may_approve]
-    if proposal.status is Status.NEEDS_RECONCILE:
-        return list(SETTLING_ACTIONS)
-    if proposal.status is Status.FAILED and not (proposal.status_reason or "").startswith("abandoned by "):
-        return [PUBLISH_AGAIN, ABANDON]
-    return []
+    if proposal.status is Status.FAILED and (proposal.status_reason or "").startswith("abandoned by "):
+        return []
+    return list(compose.settling_choices(proposal))
 
 
 def desk_row(

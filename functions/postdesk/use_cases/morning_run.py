@@ -270,7 +270,9 @@ class _Run:
             tally = counting.count(claimed.text)
             if not tally.valid:
                 self.fail(
-                    claimed, f"the text is {tally.weighted_length} characters as X counts them; 280 at most"
+                    claimed,
+                    f"the text is {tally.weighted_length} characters as X counts them; 280 at most",
+                    "too_long",
                 )
             images = self._images(claimed)
             posted = self._post(channel, claimed, images)
@@ -313,9 +315,9 @@ class _Run:
                 self.alert("credentials_refused", refused.message)
                 raise _Stop(refused.message) from refused
             except DuplicateContent as duplicate:
-                self.needs_reconcile(claimed, duplicate.message)
+                self.needs_reconcile(claimed, duplicate.message, "duplicate_content")
             except Refused as refused:
-                self.fail(claimed, refused.message)
+                self.fail(claimed, refused.message, "refused")
             except Unavailable as unavailable:
                 logger.warning(
                     "X unavailable",
@@ -337,7 +339,7 @@ class _Run:
                     raise _Stop(unavailable.message) from unavailable
                 self.services.sleep(delays.pop(0))
             except ChannelError as other:
-                self.fail(claimed, other.message)
+                self.fail(claimed, other.message, "refused")
 
     def _look_for(self, channel: Channel, claimed: Proposal, why: str) -> Posted | None:
         """Whether a post that may have gone out is on the account. If X can't be reached to tell, the
@@ -357,7 +359,9 @@ class _Run:
             raise _Stop(error.message) from error
         except ChannelError as error:
             self.needs_reconcile(
-                claimed, f"{why}; and the account's posts could not be read to tell ({error.message})"
+                claimed,
+                f"{why}; and the account's posts could not be read to tell ({error.message})",
+                "unknown_outcome",
             )
             raise _Settled from error
 
@@ -380,7 +384,9 @@ class _Run:
             self.alert("credentials_refused", refused.message)
             raise _Stop(refused.message) from refused
         except ChannelError as error:
-            self.needs_reconcile(claimed, f"the account's posts could not be read ({error.message})")
+            self.needs_reconcile(
+                claimed, f"the account's posts could not be read ({error.message})", "unknown_outcome"
+            )
             return
         if found is not None:
             self.record_published(claimed, found, found_on_account=True)
@@ -390,6 +396,7 @@ class _Run:
                 claimed,
                 f"the run that claimed it at {when} stopped before recording what happened, and no post of "
                 "this text is on the account since",
+                "lost_claim",
             )
 
     # -- what becomes of a post ------------------------------------------------------------------
@@ -458,20 +465,20 @@ class _Run:
         """Nothing goes out before X's recorded reset time: the next run reads it first."""
         self.alert("rate_limited", limited.message, until=limited.reset_at, tell=False)
 
-    def fail(self, claimed: Proposal, reason: str) -> NoReturn:
-        self._hand_over(claimed, Status.FAILED, reason)
+    def fail(self, claimed: Proposal, reason: str, code: str) -> NoReturn:
+        self._hand_over(claimed, Status.FAILED, reason, code)
         self.report.failed.append(claimed.id)
         raise _Settled
 
-    def needs_reconcile(self, claimed: Proposal, reason: str) -> NoReturn:
-        self._hand_over(claimed, Status.NEEDS_RECONCILE, reason)
+    def needs_reconcile(self, claimed: Proposal, reason: str, code: str) -> NoReturn:
+        self._hand_over(claimed, Status.NEEDS_RECONCILE, reason, code)
         self.report.needs_reconcile.append(claimed.id)
         raise _Settled
 
-    def _hand_over(self, claimed: Proposal, target: Status, reason: str) -> None:
+    def _hand_over(self, claimed: Proposal, target: Status, reason: str, code: str) -> None:
         """FAILED or NEEDS_RECONCILE, with the reason; each approver gets the links to decide."""
         now = self.services.clock()
-        after = replace(claimed, status=target, status_reason=reason)
+        after = replace(claimed, status=target, status_reason=reason, reason_code=code)
         try:
             outbox.transition(
                 self.services,
@@ -479,7 +486,7 @@ class _Run:
                 target,
                 self._audit(claimed, target.value.lower().replace("_", " "), reason),
                 mails=compose.needs_a_decision(self.services, after, reason),
-                changes={"status_reason": reason, "due_pk": None, "due_sk": None},
+                changes={"status_reason": reason, "reason_code": code, "due_pk": None, "due_sk": None},
                 now=now,
                 held_by=claimed.run_id,
             )

@@ -37,9 +37,9 @@ DOING = {MARK_PUBLISHED: "marked_published", PUBLISH_AGAIN: "published_again", A
 MAX_URL = 300
 ABANDONED_BY = "abandoned by "
 _X_POST_URL = re.compile(
-    r"https://(?:www\.|mobile\.)?(?:x|twitter)\.com/(?:i/web|i|[A-Za-z0-9_]{1,15})/status/(\d{1,20})(?:[/?#]\S*)?"
+    r"https://(?:www\.|mobile\.)?(?:x|twitter)\.com/(i/web|i|[A-Za-z0-9_]{1,15})/status/(\d{1,20})(?:[/?#][^\s\x00-\x1f]*)?"
 )
-_ANY_URL = re.compile(r"https?://\S+")
+DUPLICATE = "duplicate_content"  # the reason code of X's duplicate refusal (publishing again can't succeed)
 
 
 def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
@@ -49,9 +49,17 @@ def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
     try:
         if claims.action not in SETTLING_ACTIONS:
             raise InvalidLink("this link does not settle a post", "not_a_settle_link")
+        if canonical_address(claims.actor) == canonical_address(proposal.proposer_email) and (
+            canonical_address(claims.actor) not in services.settings.approvers
+        ):
+            raise InvalidLink("only approvers settle a post", "settle_approvers_only")
         check_approver(claims.actor, services.settings.approvers)
         check_current_version(claims.version, proposal)
         check_open(proposal, OPEN_FOR[claims.action], DOING[claims.action])
+        if claims.action == PUBLISH_AGAIN and proposal.reason_code == DUPLICATE:
+            raise Conflict(
+                "publishing again would be refused as a duplicate", "duplicate_cannot_publish_again"
+            )
         if (proposal.status_reason or "").startswith(ABANDONED_BY):
             raise Conflict(f"this post was {proposal.status_reason}: it stays as it is", "abandoned_already")
         if acting and services.store.link_was_used(proposal.id, claims.link_id):
@@ -62,14 +70,21 @@ def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
         raise
 
 
-def post_id_of(url: str, *, any_address: bool) -> str:
-    """The id of the post at `url`, an X post's address (the local timeline's, in the local stack)."""
+def post_id_of(url: str, *, account: str = "", local_timeline: str = "") -> str:
+    """The id of the post at `url`: a post of the configured X `account` (any account's when none is
+    configured), or, in the local stack, a post of its own timeline."""
     address = url.strip()
-    match = _X_POST_URL.fullmatch(address)
-    if match:
-        return match.group(1)
-    if any_address and _ANY_URL.fullmatch(address):
-        return address.rsplit("-", 1)[-1].rsplit("/", 1)[-1]
+    if local_timeline:
+        if address.startswith(f"{local_timeline}#post-") and address.rsplit("-", 1)[-1].isdigit():
+            return address.rsplit("-", 1)[-1]
+    else:
+        match = _X_POST_URL.fullmatch(address)
+        if match and account and match.group(1).lower() != account.lower():
+            raise InvalidProposal.one(
+                "url", f"is not a post of @{account}", "not_our_account", account=account
+            )
+        if match:
+            return match.group(2)
     raise InvalidProposal(
         [
             FieldError(
@@ -92,7 +107,9 @@ def resolve(services: Services, opened: OpenedLink, form: dict[str, str]) -> Out
         url = (form.get("url") or "").strip()[:MAX_URL]
         if not url:
             raise InvalidProposal([FieldError("url", "is required", "required")])
-        post_id = post_id_of(url, any_address=services.settings.channel == "local")
+        settings = services.settings
+        local = f"{settings.public_base_url}/_local/timeline" if settings.channel == "local" else ""
+        post_id = post_id_of(url, account=settings.x_account, local_timeline=local)
         after = replace(proposal, status=Status.PUBLISHED, post_id=post_id, post_url=url)
         outbox.transition(
             services,

@@ -20,6 +20,7 @@ from postdesk.domain.links import (
     REQUEST_CHANGES,
     REVIEW_ACTIONS,
     SENT,
+    SETTLING_ACTIONS,
     LinkClaims,
     OpenedLink,
 )
@@ -146,6 +147,8 @@ class LinkPages:
             version=proposal.version,
             approvals=approvals_count(len(proposal.approvals), proposal.quorum, self.language),
         )
+        if action in SETTLING_ACTIONS:  # why a person is asked, before what this choice does
+            intro = f"{compose.settle_reason(proposal, self.language)} {intro}"
         # An approver's page offers their other choices beside this one, each its own link.
         others: list[tuple[str, str, str]] = []
         if action in REVIEW_ACTIONS and canonical_address(opened.claims.actor) != canonical_address(
