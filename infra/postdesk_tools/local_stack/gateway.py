@@ -11,11 +11,12 @@ served on a thread each; the function runs them in its own processes (lambda_fun
 It reads requests as strictly as a front door must: a body's length is one Content-Length of digits or
 a chunked body whose every chunk size is hexadecimal digits, never both, and any other
 Transfer-Encoding is refused (a 400, and the connection closed, since the rest of the stream can't be
-trusted). A path is taken as API Gateway takes it: leading slashes are one (a REST API routes `//orders`
-as `/orders` and hands the function `/orders`), the rest as sent. The console answers only its own
-spelling, `/_local/...`: `//_local/...` is a path of the API, as it would be in AWS, where there is no
-console. A HEAD goes to the function as a HEAD, as API Gateway's ANY method sends it; the answer's
-headers go back without its body."""
+trusted). A path is taken as API Gateway takes it: a run of slashes is one slash (a REST API routes
+`//orders` and `/a//b` as `/orders` and `/a/b`, and hands the function the merged path), the rest as
+sent. The target is read from the request line itself, since Python's server already merges leading
+slashes in `self.path`. The console answers only its own spelling, `/_local/...`: `//_local/...` is a
+path of the API, as it would be in AWS, where there is no console. A HEAD is answered as the GET of the
+same address without its body (the headers, Content-Length included, are the GET's)."""
 
 from __future__ import annotations
 
@@ -87,6 +88,7 @@ class UnsupportedEncodingError(BadRequestError):
 # RFC 9112: chunk-size is 1*HEXDIG; 16 digits are 64 bits, more is no size at all.
 CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:[ \t]*;[^\r\n]*)?\r\n")
 MAX_TRAILER_LINES = 64
+SLASHES = re.compile(r"/{2,}")
 LINE_LIMIT = 1024
 
 
@@ -104,7 +106,7 @@ def request_path(target: str) -> tuple[str, str, bool]:
         raise BadRequestError(
             f"the request target must be a path such as /proposals/new, not {target[:80]!r}"
         )
-    normal = "/" + path.lstrip("/")
+    normal = SLASHES.sub("/", path)
     return normal, query, normal == path
 
 
@@ -286,11 +288,11 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         raw_path = "/"
         gateway = self.server.gateway
         try:
-            raw_path, query, as_sent = request_path(self.path)
+            raw_path, query, as_sent = request_path(self._target())
             console = as_sent and Console.serves(raw_path)
             body = self._read_body(CONSOLE_MAX_BODY_BYTES if console else API_GATEWAY_MAX_BODY_BYTES)
             request = HttpRequest(
-                method=self.command,
+                method="GET" if self.command == "HEAD" else self.command,
                 raw_path=raw_path,
                 query=query,
                 headers=list(self.headers.items()),
@@ -328,8 +330,13 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             )
         else:
             message = f"Request Too Long: the console takes at most {error.limit} bytes, not {error.size}"
-        log.warning("%s %s: %s", self.command, _loggable(request_path(self.path)[0]), message)
+        log.warning("%s %s: %s", self.command, _loggable(request_path(self._target())[0]), message)
         return json_answer(413, {"message": message})
+
+    def _target(self) -> str:
+        """The request target as the client sent it (`self.path` has its leading slashes merged already)."""
+        words = self.requestline.split()
+        return words[1] if len(words) >= 2 else self.path
 
     def _read_body(self, limit: int) -> bytes:
         codings = [

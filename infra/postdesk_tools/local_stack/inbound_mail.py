@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import Parser
 from email.utils import format_datetime, formataddr, getaddresses
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -89,7 +89,9 @@ def ses_message_id() -> str:
 
 
 def _headers_of(raw: bytes) -> EmailMessage:
-    message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+    """The headers as SES's common headers give them: 8-bit bytes read as UTF-8 (RFC 6532), never as the
+    lone surrogates a bytes parser keeps them as, which no JSON event and no table item can hold."""
+    message = Parser(policy=policy.default).parsestr(raw.decode("utf-8", "replace"), headersonly=True)
     assert isinstance(message, EmailMessage)
     return message
 
