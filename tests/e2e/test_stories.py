@@ -147,7 +147,7 @@ def test_the_morning_run_publishes_an_approved_post_once_and_tells_the_proposer(
     # When someone runs the morning run from the console
     page.goto(f"{local_stack.url}/_local/timeline")
     with page.expect_navigation():
-        page.get_by_role("button", name="Run a morning run now").click()
+        page.get_by_role("button", name="Lancer la publication du matin").click()
     # Then the post is on the timeline, and the proposer is told with its link
     assert page.url.endswith("/_local/timeline"), page.url
     assert page.get_by_text(text).count() == 1
@@ -155,7 +155,7 @@ def test_the_morning_run_publishes_an_approved_post_once_and_tells_the_proposer(
     assert _mail(local_stack, "agent.roux@example.org", "Publiée")
     # And a second run publishes nothing more
     with page.expect_navigation():
-        page.get_by_role("button", name="Run a morning run now").click()
+        page.get_by_role("button", name="Lancer la publication du matin").click()
     assert page.get_by_text(text).count() == 1
     assert [p["text"] for p in local_stack.get_json("/_local/timeline.json")].count(text) == 1
 
