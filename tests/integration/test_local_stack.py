@@ -542,18 +542,38 @@ def test_slashes_are_merged_as_api_gateway_does_and_only_the_consoles_own_spelli
     assert json.loads(body)["event"]["path"] == seen
 
 
-@pytest.mark.parametrize("path", ["/proposals/new?lang=en", "/_local/"])
-def test_head_is_answered_as_get_without_a_body(shared_local_stack: LocalStack, path: str) -> None:
-    def exchange(method: str) -> tuple[bytes, bytes]:
-        request = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
-        answer, closed = _raw(shared_local_stack, request)
-        assert closed
-        head, _, body = answer.partition(b"\r\n\r\n")
-        return head, body
+def _exchange(stack: LocalStack, method: str, path: str) -> tuple[bytes, bytes]:
+    request = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+    answer, closed = _raw(stack, request)
+    assert closed
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head, body
 
-    got_head, got_body = exchange("GET")
-    head_head, head_body = exchange("HEAD")
+
+def _content_length(head: bytes) -> int:
+    line = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+    return int(line.split(b":")[1])
+
+
+def test_the_console_answers_head_as_get_without_a_body(shared_local_stack: LocalStack) -> None:
+    # Given a console page, When it is asked for with GET and with HEAD
+    got_head, got_body = _exchange(shared_local_stack, "GET", "/_local/")
+    head_head, head_body = _exchange(shared_local_stack, "HEAD", "/_local/")
+    # Then HEAD has the GET's status and length, and no body
     assert _status(head_head) == _status(got_head) == 200
-    length = next(line for line in got_head.split(b"\r\n") if line.startswith(b"Content-Length"))
-    assert length in head_head.split(b"\r\n") and int(length.split(b":")[1]) == len(got_body) > 0
+    assert _content_length(head_head) == len(got_body) > 0
+    assert head_body == b""
+
+
+def test_an_api_head_reaches_the_function_as_head_and_its_answer_goes_out_without_a_body(
+    shared_local_stack: LocalStack,
+) -> None:
+    # Given the API's ANY method, which hands a HEAD on to the function as it came (the function echoes
+    # the event it got, so its GET answer names the method)
+    _, got_body = _exchange(shared_local_stack, "GET", "/proposals/new?lang=en")
+    assert json.loads(got_body)["event"]["httpMethod"] == "GET"
+    # When the same address is asked for with HEAD
+    head_head, head_body = _exchange(shared_local_stack, "HEAD", "/proposals/new?lang=en")
+    # Then the function's answer is sent without its body, its length kept
+    assert _status(head_head) == 200 and _content_length(head_head) > 0
     assert head_body == b""

@@ -16,7 +16,8 @@ trusted). A path is taken as API Gateway takes it: a run of slashes is one slash
 sent. The target is read from the request line itself, since Python's server already merges leading
 slashes in `self.path`. The console answers only its own spelling, `/_local/...`: `//_local/...` is a
 path of the API, as it would be in AWS, where there is no console. A HEAD is answered as the GET of the
-same address without its body (the headers, Content-Length included, are the GET's)."""
+same address without its body (the headers, Content-Length included, are the GET's): the console's here,
+the API's by the API function itself, which gets the HEAD as API Gateway's `ANY` method hands it on."""
 
 from __future__ import annotations
 
@@ -292,7 +293,9 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             console = as_sent and Console.serves(raw_path)
             body = self._read_body(CONSOLE_MAX_BODY_BYTES if console else API_GATEWAY_MAX_BODY_BYTES)
             request = HttpRequest(
-                method="GET" if self.command == "HEAD" else self.command,
+                method="GET"
+                if self.command == "HEAD" and console
+                else self.command,  # the API answers its own HEAD
                 raw_path=raw_path,
                 query=query,
                 headers=list(self.headers.items()),
