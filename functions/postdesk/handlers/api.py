@@ -445,4 +445,8 @@ def openapi() -> Response[str]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("httpMethod") == "HEAD":
+        # API Gateway's ANY method hands a HEAD on as it came, and the routes are declared for GET: a HEAD
+        # is the GET of the same address, whose body the HTTP layer in front never sends
+        return app.resolve({**event, "httpMethod": "GET"}, context)
     return app.resolve(event, context)
