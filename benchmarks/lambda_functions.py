@@ -36,7 +36,9 @@ class LambdaFunction:
 
 
 def _resolve(value: Any, template: dict[str, Any]) -> str:
-    """A plausible literal for an environment value: parameters take their default, resources a name."""
+    """A plausible literal for an environment value: parameters take their default (an empty default
+    stays empty, as a deploy that keeps it gives the function), a guided deploy's questions the bench's
+    answers, resources a name."""
     if isinstance(value, dict) and len(value) == 1:
         (key, argument), *_ = value.items()
         if key == "Ref" and argument == "AWS::StackName":
@@ -46,8 +48,7 @@ def _resolve(value: Any, template: dict[str, Any]) -> str:
             if argument in GUIDED_ANSWERS:
                 return GUIDED_ANSWERS[argument]
             if parameter is not None:
-                default = parameter.get("Default", "")
-                return str(default) if default != "" else f"bench-{argument.lower()}"
+                return str(parameter["Default"]) if "Default" in parameter else f"bench-{argument.lower()}"
             return f"postdesk-bench-{argument}"
         return f"bench-{key.removeprefix('Fn::').lower()}"
     if isinstance(value, bool):

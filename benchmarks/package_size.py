@@ -1,5 +1,6 @@
-"""The Lambda package as `sam build` makes it (arm64, python3.12): its unzipped size per function, its
-biggest parts, and the absence of what only tests and the local stack need."""
+"""The Lambda package as `make build` makes it (`sam build`, arm64, python3.12, then compiled to bytecode
+by the same script): its unzipped size per function, its biggest parts, and the absence of what only
+tests and the local stack need."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ NEVER_SHIPPED = (
 BIGGEST = 8
 BUILD_TIMEOUT = 300
 MB = 1024 * 1024
+BASE_PYTHON = getattr(sys, "_base_executable", sys.executable)
 
 
 def sam_executable() -> str | None:
@@ -100,6 +102,19 @@ def pip_build(build_dir: Path) -> dict[str, Path]:
     return {"every function (pip fallback)": target}
 
 
+def compile_like_make_build(build_dir: Path) -> None:
+    """Every artifact under `build_dir` compiled by the script `make build` runs after `sam build`."""
+    done = subprocess.run(
+        [BASE_PYTHON, str(ROOT / "infra" / "postdesk_tools" / "bytecode.py"), str(build_dir)],
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise MeasurementFailed(f"bytecode: {done.stderr.strip()}")
+
+
 def size_of(path: Path) -> int:
     if path.is_file() or path.is_symlink():
         return path.lstat().st_size
@@ -154,9 +169,15 @@ def measure(section: Section) -> None:
             section.say(
                 "built with: pip install --target --platform manylinux2014_aarch64 + functions/postdesk"
             )
-        rows = [["function", "unzipped (Lambda's limit: 250 MB)"]]
+        before = {name: size_of(path) for name, path in built.items()}
+        progress("package: compiled as make build does")
+        compile_like_make_build(next(iter(built.values())).parent)
+        rows = [
+            ["function", "unzipped as shipped, with .pyc (Lambda's limit: 250 MB)", "files", "before .pyc"]
+        ]
         for name, path in built.items():
-            rows.append([name, f"{size_of(path) / MB:.1f} MB"])
+            files = sum(len(names) for _, _, names in os.walk(path))
+            rows.append([name, f"{size_of(path) / MB:.1f} MB", f"{files:,}", f"{before[name] / MB:.1f} MB"])
             for unwanted in never_shipped(path):
                 section.fail(f"{name}'s package holds {unwanted}, which only tests or the local stack need")
         for line in table(rows):

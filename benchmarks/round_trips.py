@@ -40,9 +40,20 @@ RULES = {
     ),
     "confirmation page (GET)": (1, 0, "one read of the proposal"),
     "confirm (POST)": (1, 1, "read, one transaction"),
-    "approval page (GET)": (1, 0, "one read of the proposal"),
+    "approval page (GET)": (
+        2,
+        0,
+        "one read of the proposal, one of the link's use (a used link says so when opened, not when pressed; "
+        "a TransactGetItems would make it one round trip, but DynamoDB cancels it when it meets the votes' "
+        "transactions on the same items)",
+    ),
     "approval 1 of 2 (POST)": (1, 1, "read, one transaction (vote + link use + count + audit)"),
-    "approval 2 of 2 (POST)": (1, 1, "read, one transaction that also approves"),
+    "approval 2 of 2 (POST)": (
+        2,
+        1,
+        "read, one transaction that also approves, one read of the sparse due index to name the run that "
+        "will publish it (the cap shares each run among the approved posts)",
+    ),
 }
 
 

@@ -83,7 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     local.add_argument(
-        "--host", default="127.0.0.1", help="address the gateway listens on (default: %(default)s)"
+        "--host",
+        default="127.0.0.1",
+        help=(
+            "address the gateway listens on (default: %(default)s); any other than loopback needs "
+            "--expose-console"
+        ),
+    )
+    local.add_argument(
+        "--expose-console",
+        action="store_true",
+        help=(
+            "let --host put the dev console (/_local/) on the network: it shows every mail sent, with every "
+            "approver's signed links, so anyone reaching it can act in their place; every console page "
+            "then says so. Never on a network you do not trust."
+        ),
     )
     local.add_argument("--port", type=int, default=8080, help="gateway port (default: %(default)s)")
     local.add_argument("--aws-port", type=int, default=4566, help="moto's port (default: %(default)s)")
@@ -237,6 +251,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_local(args: argparse.Namespace) -> int:
+    from postdesk_tools.local_stack.stack import ConsoleExposureError, check_exposure
+
+    try:
+        check_exposure(args.host, args.expose_console)
+    except ConsoleExposureError as error:
+        print(f"postdesk local: {error}", file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in ("botocore", "boto3", "pynamodb", "mail.log"):  # "Found credentials..." on every client
         logging.getLogger(chatty).setLevel(logging.WARNING)
@@ -267,6 +288,7 @@ def run_local(args: argparse.Namespace) -> int:
         smtp_port=args.smtp_port,
         concurrency=concurrency,
         snapshot_every=snapshot_every,
+        expose_console=args.expose_console,
     )
     try:
         stack.start()
@@ -279,6 +301,12 @@ def run_local(args: argparse.Namespace) -> int:
     print(f"postdesk local stack: {stack.url}", flush=True)
     print(f"  outbox:  {stack.outbox_url}", flush=True)
     print(f"  console: {stack.console_url}", flush=True)
+    if stack.console.exposed_at is not None:
+        print(
+            f"  WARNING: the console is open to the network at {stack.console.exposed_at}: every mail and "
+            "every approver's signed links can be read there.",
+            flush=True,
+        )
     if stack.inbound is not None and stack.inbound.smtp_port:
         print(
             f"  mail in: smtp://127.0.0.1:{stack.inbound.smtp_port} to {stack.inbound.submission_address}, "

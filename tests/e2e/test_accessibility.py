@@ -168,3 +168,46 @@ def test_the_form_shows_the_post_as_x_will_show_it_while_typing(
     preview.wait_for()
     assert preview.inner_text() == "Nos conseils : example.org/prevention…"
     assert page.locator("#text-count").inner_text() == "38 / 280"
+
+
+def test_every_page_of_the_dev_console_passes_axe_and_fits_a_phone(
+    local_stack: RunningStack, context: Any
+) -> None:
+    # Given a stack whose outbox holds a mail with its long signed links
+    body = json.dumps(
+        {
+            "text": "Conseil : verrouillez votre vélo.",
+            "kind": "advice",
+            "proposer_email": "agent.console@example.org",
+        }
+    ).encode()
+    local_stack.post("/proposals", body)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    pages = {
+        "index": "/_local/",
+        "outbox": "/_local/outbox",
+        "outbox for one": "/_local/outbox?to=agent.console%40example.org",
+        "inbound": "/_local/inbound",
+        "timeline": "/_local/timeline",
+    }
+    # When axe-core looks at each console page, and at the page a dry run leads to
+    problems = {}
+    for name, path in pages.items():
+        found = _audit(page, f"{local_stack.url}{path}", DESKTOP)
+        if found:
+            problems[name] = found
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{local_stack.url}/_local/outbox")
+    assert page.get_by_role("link", name="Confirmer — agent.console@example.org").count() == 1
+    with page.expect_navigation():
+        page.get_by_role("button", name="Essai à blanc : ce qui partirait").click()
+    page.get_by_role("heading", name="Essai à blanc de la publication du matin").wait_for()
+    from axe_playwright_python.sync_playwright import Axe
+
+    dry_run = Axe().run(page).response["violations"]
+    if dry_run:
+        problems["dry run"] = [violation["id"] for violation in dry_run]
+
+    # Then it finds nothing, and no page scrolls sideways at 320 px
+    assert problems == {}, json.dumps(problems, indent=1, ensure_ascii=False)

@@ -30,6 +30,12 @@ def _status(stack: RunningStack, text: str) -> str:
     return str(matches[0]["status"])
 
 
+def _follow(page: Any, link: str) -> None:
+    """Open a link of the page (a mail, most often) and wait for the page it opens."""
+    with page.expect_navigation():
+        page.get_by_role("link", name=link).click()
+
+
 def _press(page: Any, button: str) -> None:
     """Press a form's button and wait for the page it leads to, as a person waits before reading."""
     with page.expect_navigation():
@@ -58,7 +64,7 @@ def test_a_colleague_proposes_confirms_from_the_mail_and_the_proposal_is_pending
     assert _status(local_stack, text) == "AWAITING_CONFIRMATION"
     # The mail in the outbox holds the link; opening it changes nothing
     _open_mail(page, _mail(local_stack, "agent.leroy@example.org", "Confirmez"))
-    page.get_by_role("link", name="Confirmer").click()
+    _follow(page, "Confirmer")
     expect(page.get_by_role("heading", name="Confirmer votre proposition")).to_be_visible()
     assert page.locator(".post").inner_text() == text
     assert _status(local_stack, text) == "AWAITING_CONFIRMATION"
@@ -89,11 +95,11 @@ def test_an_approver_approves_from_the_mail_after_a_page_that_changes_nothing(
     text = "Recrutement : la police nationale recrute, rejoignez-nous !"
     _propose(page, local_stack, text, "agent.moreau@example.org", kind="recruitment")
     _open_mail(page, _mail(local_stack, "agent.moreau@example.org", "Confirmez"))
-    page.get_by_role("link", name="Confirmer").click()
+    _follow(page, "Confirmer")
     _press(page, "Confirmer")
     # The director opens the review mail, then the Approve link: a page, nothing changes
     _open_mail(page, _mail(local_stack, "director@example.org", "Recrutement : la police"))
-    page.get_by_role("link", name="Approuver").click()
+    _follow(page, "Approuver")
     expect(page.get_by_role("button", name="Approuver")).to_be_visible()
     assert _status(local_stack, text) == "PENDING"
     # Pressing Approve reaches the quorum of one
@@ -110,10 +116,10 @@ def test_an_approver_rejects_and_the_reason_reaches_the_proposer(
     text = "Affaire résolue : deux interpellations après les cambriolages du quartier nord."
     _propose(page, local_stack, text, "agent.petit@example.org", kind="solved_case")
     _open_mail(page, _mail(local_stack, "agent.petit@example.org", "Confirmez"))
-    page.get_by_role("link", name="Confirmer").click()
+    _follow(page, "Confirmer")
     _press(page, "Confirmer")
     _open_mail(page, _mail(local_stack, "deputy1@example.org", "Affaire résolue : deux"))
-    page.get_by_role("link", name="Rejeter").click()
+    _follow(page, "Rejeter")
     page.get_by_label("Motif du rejet").fill("L'enquête est encore en cours : rien avant le procès.")
     _press(page, "Rejeter")
     expect(page.get_by_text("La proposition est rejetée")).to_be_visible()
@@ -125,10 +131,10 @@ def test_an_approver_rejects_and_the_reason_reaches_the_proposer(
 def _approved(page: Any, stack: RunningStack, text: str, proposer: str) -> None:
     _propose(page, stack, text, proposer, kind="advice")
     _open_mail(page, _mail(stack, proposer, "Confirmez"))
-    page.get_by_role("link", name="Confirmer").click()
+    _follow(page, "Confirmer")
     _press(page, "Confirmer")
     _open_mail(page, _mail(stack, "deputy2@example.org", text[:20]))
-    page.get_by_role("link", name="Approuver").click()
+    _follow(page, "Approuver")
     _press(page, "Approuver")
     assert _status(stack, text) == "APPROVED"
 
@@ -141,7 +147,7 @@ def test_the_morning_run_publishes_an_approved_post_once_and_tells_the_proposer(
     # When someone runs the morning run from the console
     page.goto(f"{local_stack.url}/_local/timeline")
     with page.expect_navigation():
-        page.get_by_role("button", name="Run a morning run now").click()
+        page.get_by_role("button", name="Lancer la publication du matin").click()
     # Then the post is on the timeline, and the proposer is told with its link
     assert page.url.endswith("/_local/timeline"), page.url
     assert page.get_by_text(text).count() == 1
@@ -149,7 +155,7 @@ def test_the_morning_run_publishes_an_approved_post_once_and_tells_the_proposer(
     assert _mail(local_stack, "agent.roux@example.org", "Publiée")
     # And a second run publishes nothing more
     with page.expect_navigation():
-        page.get_by_role("button", name="Run a morning run now").click()
+        page.get_by_role("button", name="Lancer la publication du matin").click()
     assert page.get_by_text(text).count() == 1
     assert [p["text"] for p in local_stack.get_json("/_local/timeline.json")].count(text) == 1
 
@@ -173,7 +179,7 @@ def test_a_mail_to_the_submission_address_becomes_a_proposal_confirmed_in_the_br
     text = "Attention aux faux agents des eaux : demandez toujours une carte professionnelle."
     assert _status(local_stack, text) == "AWAITING_CONFIRMATION"
     _open_mail(page, _mail(local_stack, "agent.blanc@example.org", "Confirmez"))
-    page.get_by_role("link", name="Confirmer").click()
+    _follow(page, "Confirmer")
     assert page.locator(".post").inner_text() == text
     _press(page, "Confirmer")
     assert _status(local_stack, text) == "PENDING"

@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import signal
+import socket
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
@@ -237,8 +238,8 @@ def test_the_outbox_pages_newest_first_with_links_to_the_other_pages(local_stack
     assert _links(last)["prev"] == _links(first)["next"]
     # and a person sees the same pages, with links from one to the next
     page = call("GET", f"{local_stack.url}/_local/outbox?limit=2&page=2").text
-    assert "page 2 of 3" in page
-    assert 'rel="next">Next</a>' in page and 'rel="prev">Previous</a>' in page
+    assert "page 2 sur 3" in page
+    assert 'rel="next">Suivante</a>' in page and 'rel="prev">Précédente</a>' in page
     assert page.index("Mail 3") < page.index("Mail 2") and "Mail 4" not in page
 
 
@@ -448,3 +449,131 @@ def test_without_a_snapshot_the_whole_recording_is_replayed(
     assert not second.created_resources
     items = second.aws.client("dynamodb").scan(TableName=table)["Items"]
     assert [item["pk"]["S"] for item in items] == ["kept"]
+
+
+def _raw(stack: LocalStack, request: bytes) -> tuple[bytes, bool]:
+    """What the gateway answers to bytes sent as they are, and whether it then closed the connection (a
+    bounded wait: a gateway stuck reading would show as no answer, not as a hung test)."""
+    host, port = stack.url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(request)
+        answer = b""
+        closed = False
+        try:
+            while chunk := connection.recv(65536):
+                answer += chunk
+            closed = True
+        except TimeoutError:
+            pass
+    return answer, closed
+
+
+def _status(answer: bytes) -> int:
+    return int(answer.split(b" ", 2)[1])
+
+
+@pytest.mark.parametrize(
+    ("encoding", "body", "said"),
+    [
+        (b"xchunked", b"5\r\nhello\r\n0\r\n\r\n", b"Transfer-Encoding: xchunked"),
+        (b"chunked", b"-5\r\nhello\r\n0\r\n\r\n", b"'-5' is not a chunk size"),
+        (b"chunked", b"+5\r\nhello\r\n0\r\n\r\n", b"'+5' is not a chunk size"),
+        (b"chunked", b"1" + b"0" * 16 + b"\r\nhello\r\n0\r\n\r\n", b"is not a chunk size"),
+        (b"chunked", b"5\r\nhello world\r\n0\r\n\r\n", b"a chunk is not followed by CRLF"),
+    ],
+)
+def test_a_body_whose_length_cant_be_trusted_is_refused_with_400_and_the_connection_closed(
+    shared_local_stack: LocalStack, encoding: bytes, body: bytes, said: bytes
+) -> None:
+    # Given a client sending a body in a transfer coding API Gateway would not take
+    request = (
+        b"POST /proposals HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: " + encoding + b"\r\n\r\n" + body
+    )
+    # When it reaches the gateway
+    answer, closed = _raw(shared_local_stack, request)
+    # Then it is a 400 that says what was wrong, and the rest of the stream is not read as a request
+    assert _status(answer) == 400, answer[:300]
+    assert said in answer and b"Connection: close" in answer
+    assert closed
+
+
+def test_a_body_with_both_content_length_and_chunked_is_refused(shared_local_stack: LocalStack) -> None:
+    request = (
+        b"POST /proposals HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"
+    )
+    answer, closed = _raw(shared_local_stack, request)
+    assert _status(answer) == 400 and b"not both" in answer and closed
+
+
+def test_a_chunk_bigger_than_api_gateway_takes_is_refused_without_waiting_for_it(
+    shared_local_stack: LocalStack,
+) -> None:
+    # A 16-digit size is a size, but no body can be that long: the gateway says so at once, and closes
+    request = b"POST /proposals HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\n"
+    answer, closed = _raw(shared_local_stack, request)
+    assert _status(answer) == 413 and b"at most 10485760 bytes" in answer and closed
+
+
+def test_a_well_formed_chunked_body_still_reaches_the_function(shared_local_stack: LocalStack) -> None:
+    request = (
+        b"POST /proposals HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n"
+    )
+    answer, _ = _raw(shared_local_stack, request)
+    assert _status(answer) == 200
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["event"]["body"] == "hello world"
+
+
+@pytest.mark.parametrize(
+    ("sent", "seen"),
+    [("//_local/outbox.json", "/_local/outbox.json"), ("/proposals//new", "/proposals/new"), ("///", "/")],
+)
+def test_slashes_are_merged_as_api_gateway_does_and_only_the_consoles_own_spelling_is_the_console(
+    shared_local_stack: LocalStack, sent: str, seen: str
+) -> None:
+    # Given a path with a run of slashes, When it reaches the gateway
+    request = f"GET {sent} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+    answer, _ = _raw(shared_local_stack, request)
+    # Then the function gets it with its slashes merged, as API Gateway hands it on; the console, which
+    # does not exist in AWS, never answers it
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert _status(answer) == 200 and b"X-Frame-Options" not in head
+    assert json.loads(body)["event"]["path"] == seen
+
+
+def _exchange(stack: LocalStack, method: str, path: str) -> tuple[bytes, bytes]:
+    request = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode()
+    answer, closed = _raw(stack, request)
+    assert closed
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head, body
+
+
+def _content_length(head: bytes) -> int:
+    line = next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+    return int(line.split(b":")[1])
+
+
+def test_the_console_answers_head_as_get_without_a_body(shared_local_stack: LocalStack) -> None:
+    # Given a console page, When it is asked for with GET and with HEAD
+    got_head, got_body = _exchange(shared_local_stack, "GET", "/_local/")
+    head_head, head_body = _exchange(shared_local_stack, "HEAD", "/_local/")
+    # Then HEAD has the GET's status and length, and no body
+    assert _status(head_head) == _status(got_head) == 200
+    assert _content_length(head_head) == len(got_body) > 0
+    assert head_body == b""
+
+
+def test_an_api_head_reaches_the_function_as_head_and_its_answer_goes_out_without_a_body(
+    shared_local_stack: LocalStack,
+) -> None:
+    # Given the API's ANY method, which hands a HEAD on to the function as it came (the function echoes
+    # the event it got, so its GET answer names the method)
+    _, got_body = _exchange(shared_local_stack, "GET", "/proposals/new?lang=en")
+    assert json.loads(got_body)["event"]["httpMethod"] == "GET"
+    # When the same address is asked for with HEAD
+    head_head, head_body = _exchange(shared_local_stack, "HEAD", "/proposals/new?lang=en")
+    # Then the function's answer is sent without its body, its length kept
+    assert _status(head_head) == 200 and _content_length(head_head) > 0
+    assert head_body == b""

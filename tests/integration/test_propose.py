@@ -146,6 +146,17 @@ def test_the_form_page_is_french_by_default_and_english_on_request(stack: Stack)
     assert 'enctype="multipart/form-data"' in french.body
 
 
+def test_a_head_request_is_answered_as_the_get_of_the_same_address(stack: Stack) -> None:
+    # Given API Gateway's ANY method, which hands a HEAD on as it came (link checkers and monitors send them)
+    # When the form's address and an unknown one are asked for with HEAD
+    form = stack.request("HEAD", "/proposals/new", query={"lang": "en"})
+    unknown = stack.request("HEAD", "/no-such-page")
+    # Then each answers as its GET does (the HTTP layer in front drops the body)
+    assert form.status == 200 and form.headers["content-type"].startswith("text/html")
+    assert "Propose a post" in form.body
+    assert unknown.status == stack.request("GET", "/no-such-page").status == 404
+
+
 def test_openapi_describes_the_routes(stack: Stack) -> None:
     answer = stack.request("GET", "/openapi.json")
     assert answer.status == 200

@@ -1,12 +1,17 @@
 """The API Lambda: the proposal form, the JSON API, and the pages behind every signed link.
 
-Thin by design: each route reads the request, calls one use case, and shapes the answer."""
+Thin by design: each route reads the request, calls one use case, and shapes the answer.
+
+Its import is the API function's cold start (DESIGN.md section 6: at most 1.1 times the floor of
+boto3 and Powertools). So the module imports only what its routes' declarations need (Powertools, the
+errors it maps, the OpenAPI answers); each route imports the use cases, pages and parsers it calls,
+and a request pays only for its own: the form's page never loads the link pages' use cases, nor a
+link's page the form's parser."""
 
 from __future__ import annotations
 
 import base64
 import json
-from importlib import resources
 from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -14,11 +19,6 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 
-from postdesk.domain import counting
-from postdesk.domain.addresses import canonical_address
-from postdesk.domain.links import DESK, LIST
-from postdesk.domain.proposal import ImageUpload
-from postdesk.domain.validation import validate_proposal
 from postdesk.errors import (
     FieldError,
     InvalidLink,
@@ -31,8 +31,6 @@ from postdesk.errors import (
 )
 from postdesk.handlers.wiring import get_services
 from postdesk.observability import logger, metrics, tracer
-from postdesk.templates import kind_choices, render
-from postdesk.use_cases import links, proposing
 from postdesk.web.api_documents import (
     AUDIT_RESPONSES,
     LINK_ACTION_RESPONSES,
@@ -43,9 +41,6 @@ from postdesk.web.api_documents import (
     SCRIPT_RESPONSES,
     document_request_bodies,
 )
-from postdesk.web.forms import json_images, media_type, parse_form, parse_json_object
-from postdesk.web.pages import PAGE_HEADERS, as_json, error_document, error_page, field_errors, html
-from postdesk.wording import pick_language, strings
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -59,6 +54,8 @@ Lang = Annotated[str | None, Query(description="Page language: fr (default) or e
 
 
 def _language(lang: str | None) -> str:
+    from postdesk.wording import pick_language
+
     return pick_language(lang)
 
 
@@ -77,6 +74,8 @@ def _asks_json() -> bool:
 
 
 def _wants_html() -> bool:
+    from postdesk.web.forms import media_type
+
     event = app.current_event
     if event.path.startswith("/l/"):  # the pages behind links, unless a script asks for JSON
         return not _asks_json()
@@ -108,6 +107,8 @@ def _postdesk_error(error: PostdeskError) -> Response[str]:
 
 def _refusal(error: PostdeskError) -> Response[str]:
     """Every refusal's answer: a page in the reader's language, or JSON for a script."""
+    from postdesk.web.pages import as_json, error_document, error_page
+
     language = _language(app.current_event.get_query_string_value("lang"))
     if error.status_code >= 500:  # not the caller's fault: the operator must see why
         logger.error("request failed", extra={"code": error.code, "reason": error.message})
@@ -148,6 +149,12 @@ def _source_ip() -> str | None:
 
 
 def _form_page(language: str, values: dict[str, Any], errors: dict[str, str], status: int) -> Response[str]:
+    from postdesk.domain import counting
+    from postdesk.templates import kind_choices, render
+    from postdesk.use_cases import proposing
+    from postdesk.web.pages import html
+    from postdesk.wording import strings
+
     base = _base()
     body = render(
         "propose.html",
@@ -225,6 +232,12 @@ def propose(
         ),
     ] = None,
 ) -> Response[str]:
+    from postdesk.domain.proposal import ImageUpload
+    from postdesk.domain.validation import validate_proposal
+    from postdesk.use_cases import proposing
+    from postdesk.web.forms import json_images, media_type, parse_form, parse_json_object
+    from postdesk.web.pages import PAGE_HEADERS, as_json, field_errors
+
     language = _language(lang)
     services = get_services()
     content_type = app.current_event.headers.get("content-type") or ""
@@ -244,6 +257,7 @@ def propose(
 
         if idempotency_key is None:
             return as_json(submit(), 201)
+        from postdesk.domain.addresses import canonical_address
         from postdesk.store.idempotency import once  # only requests that carry the header pay for it
 
         answer = once(
@@ -302,6 +316,8 @@ def _form_nonce(services: Services, token: str) -> str | None:
     proposal. A missing, forged or outlived token only loses that protection, never the proposal."""
     if not token:
         return None
+    from postdesk.use_cases import proposing
+
     try:
         return proposing.form_nonce(services, token)
     except InvalidLink:
@@ -325,8 +341,12 @@ def _validation_settings(services: Services) -> dict[str, Any]:
     responses=LINK_PAGE_RESPONSES,
 )
 def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
-    services = get_services()
+    from postdesk.domain.links import DESK, LIST
+    from postdesk.use_cases import links
     from postdesk.web.link_pages import LinkPages  # the approvers' pages: loaded when a link is opened
+    from postdesk.web.pages import as_json
+
+    services = get_services()
 
     pages = LinkPages(services, token, _language(lang))
     claims = links.verify_link(services, token)
@@ -353,11 +373,15 @@ def link_page(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]
     responses=LINK_ACTION_RESPONSES,
 )
 def link_action(token: Annotated[str, Path()], lang: Lang = None) -> Response[str]:
+    from postdesk.use_cases import links
+    from postdesk.web.forms import media_type, parse_form, parse_json_object
+    from postdesk.web.link_pages import LinkPages
+    from postdesk.web.pages import as_json
+
     services = get_services()
     opened = links.open_link(services, token)
     content_type = app.current_event.headers.get("content-type") or "application/x-www-form-urlencoded"
     body = _body()
-    from postdesk.web.link_pages import LinkPages
 
     pages = LinkPages(services, token, _language(lang))
     if media_type(content_type) == "application/json":
@@ -376,10 +400,12 @@ def link_action(token: Annotated[str, Path()], lang: Lang = None) -> Response[st
     responses=AUDIT_RESPONSES,
 )
 def audit_export(token: Annotated[str, Path()], kind: Annotated[str, Path()]) -> Response[str]:
+    from postdesk.use_cases import links
+    from postdesk.web.link_pages import LinkPages
+
     services = get_services()
     if kind not in ("csv", "json"):
         raise NotFound("the audit log exports as audit.csv or audit.json", "no_such_export")
-    from postdesk.web.link_pages import LinkPages
 
     return LinkPages(services, token, "fr").export(links.verify_link(services, token), kind)
 
@@ -390,6 +416,8 @@ def audit_export(token: Annotated[str, Path()], kind: Annotated[str, Path()]) ->
     responses=SCRIPT_RESPONSES,
 )
 def counter_script() -> Response[str]:
+    from importlib import resources
+
     script = resources.files("postdesk.web").joinpath("static/counter.js").read_text(encoding="utf-8")
     return Response(
         status_code=200,
@@ -417,4 +445,8 @@ def openapi() -> Response[str]:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if event.get("httpMethod") == "HEAD":
+        # API Gateway's ANY method hands a HEAD on as it came, and the routes are declared for GET: a HEAD
+        # is the GET of the same address, whose body the HTTP layer in front never sends
+        return app.resolve({**event, "httpMethod": "GET"}, context)
     return app.resolve(event, context)

@@ -13,25 +13,18 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from postdesk.aws import AWS_TIMEOUTS, share_service_models
-from postdesk.config import get_settings
-from postdesk.mail.ses import SesMailer
-from postdesk.services import Services
-from postdesk.store.media import MediaStore
-from postdesk.store.proposals import ProposalStore
-from postdesk.store.publish_function import invoke_publish_function
-from postdesk.store.raw_mail import RawMailStore
-from postdesk.store.signing_keys import load_signing_keys
-
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from postdesk.config import Settings
+    from postdesk.services import Services
 
 
 def _publish_now(settings: Settings) -> Callable[[str], None]:
     function_name = settings.publish_function_name
     if function_name:
+        from postdesk.store.publish_function import invoke_publish_function
+
         return lambda proposal_id: invoke_publish_function(function_name, proposal_id)
 
     def in_this_process(proposal_id: str) -> None:
@@ -44,6 +37,18 @@ def _publish_now(settings: Settings) -> Callable[[str], None]:
 
 @lru_cache(maxsize=1)
 def get_services() -> Services:
+    # The adapters are imported here, on the first request, not when the handler is: the API's cold
+    # start then pays only for what its routes declare (pynamodb, SES's mail classes and the settings'
+    # parsing come with the first request that needs the Services).
+    from postdesk.aws import AWS_TIMEOUTS, share_service_models
+    from postdesk.config import get_settings
+    from postdesk.mail.ses import SesMailer
+    from postdesk.services import Services
+    from postdesk.store.media import MediaStore
+    from postdesk.store.proposals import ProposalStore
+    from postdesk.store.raw_mail import RawMailStore
+    from postdesk.store.signing_keys import load_signing_keys
+
     share_service_models()  # before the first session, so that all of them share it
     settings = get_settings()
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
@@ -65,5 +70,7 @@ def get_services() -> Services:
 
 def reset_services() -> None:
     """Forget the cached settings and adapters (tests change the environment between cases)."""
+    from postdesk.config import get_settings
+
     get_settings.cache_clear()
     get_services.cache_clear()

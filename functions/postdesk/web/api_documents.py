@@ -5,8 +5,9 @@ The models describe; they do not parse. Requests are read by `web.forms` (its li
 size and broken characters come before any model could see the body) and checked by the domain's
 validation, whose 422 names each field; Powertools' own body validation would parse first, and differ.
 So the request bodies are added to the document by `document_request_bodies`, and only the answers go
-through Powertools' `responses=` (which registers their models). Plain models: pydantic is imported by
-Powertools' validation already, and these cost the API's cold start a few class definitions."""
+through Powertools' `responses=` (which registers their models). Pydantic is imported by Powertools'
+validation already; each model defers its schema (`defer_build`) to the first request that needs it (its
+route's answers, `/openapi.json`), so that the API's import pays for class statements only."""
 
 from __future__ import annotations
 
@@ -19,12 +20,18 @@ from postdesk.domain.kinds import Kind
 HTML: dict[str, Any] = {"schema": {"type": "string"}, "example": "<!doctype html>..."}
 
 
+class _Document(BaseModel):
+    """Every model here: its schema built when first used, not when the API is imported."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 def _example(**document: Any) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"examples": [document]})
+    return ConfigDict(json_schema_extra={"examples": [document]})  # merged with _Document's
 
 
 # -- requests --------------------------------------------------------------------------------------------
-class ImageInput(BaseModel):
+class ImageInput(_Document):
     model_config = _example(content_type="image/png", data="iVBORw0KGgo...", alt="L'affiche de la journée")
 
     data: str = Field(description="the image's bytes, base64 (JPEG, PNG, GIF or WebP; 4 MB at most)")
@@ -32,7 +39,7 @@ class ImageInput(BaseModel):
     alt: str = Field(description="what the image shows, for people who can't see it (required)")
 
 
-class ProposalRequest(BaseModel):
+class ProposalRequest(_Document):
     model_config = _example(
         text="Vols à la roulotte : ne laissez rien de visible dans votre véhicule.",
         kind="prevention",
@@ -51,7 +58,7 @@ class ProposalRequest(BaseModel):
     images: list[ImageInput] | None = Field(None, description="4 at most, 4 MB in all")
 
 
-class ProposalForm(BaseModel):
+class ProposalForm(_Document):
     """The web form's fields (multipart/form-data or urlencoded; files only in multipart)."""
 
     model_config = _example(
@@ -82,7 +89,7 @@ class ProposalForm(BaseModel):
     alt_4: str | None = None
 
 
-class LinkAction(BaseModel):
+class LinkAction(_Document):
     """What a link's action takes: a reason to reject, a comment to request changes, a new text to edit,
     the post's address to record it as published; nothing to approve, confirm or withdraw."""
 
@@ -95,19 +102,19 @@ class LinkAction(BaseModel):
 
 
 # -- answers ---------------------------------------------------------------------------------------------
-class ProposalCreated(BaseModel):
+class ProposalCreated(_Document):
     model_config = _example(id="3f6c1a9e8b2d4c7f9a0e1b2c3d4e5f60", status="AWAITING_CONFIRMATION")
 
     id: str
     status: str = Field(description="AWAITING_CONFIRMATION: the proposer confirms by the link mailed to them")
 
 
-class FieldProblem(BaseModel):
+class FieldProblem(_Document):
     field: str
     message: str
 
 
-class ErrorDocument(BaseModel):
+class ErrorDocument(_Document):
     model_config = _example(
         error="invalid_proposal",
         reason="invalid_proposal",
@@ -135,7 +142,7 @@ class TooManyRequestsDocument(ErrorDocument):
     retry_at: str = Field(description="when to try again (UTC, ISO 8601)")
 
 
-class ProposalDocument(BaseModel):
+class ProposalDocument(_Document):
     id: str
     status: str
     version: int
@@ -154,12 +161,12 @@ class ProposalDocument(BaseModel):
     status_reason: str | None
 
 
-class LinkDescription(BaseModel):
+class LinkDescription(_Document):
     action: str = Field(description="approve, reject, request_changes, edit, confirm, withdraw...")
     proposal: ProposalDocument
 
 
-class LinkOutcome(BaseModel):
+class LinkOutcome(_Document):
     message: str
     proposal: ProposalDocument
 

@@ -3,69 +3,149 @@
 The listings are read a page at a time in moto's process (moto_console), newest first: `?page=` from 1,
 `?limit=` (50 unless said, at most 500), and `?to=` for the mail of one address. A JSON listing stays
 the list it always was; where the other pages are is in its `Link` header (first, prev, next, last)
-and how many there are in `X-Total-Count`, as paged HTTP APIs do.
+and how many there are in `X-Total-Count`, as paged HTTP APIs do. Each mail of `outbox.json` also has
+`link_details`: what each of its `links` is for (console_links).
 
 Every text shown comes from users or from mail, so every one is escaped; a mail's HTML is shown in a
 sandboxed frame (no scripts, no access to this page) whose links open in a new tab."""
 
 from __future__ import annotations
 
-import html
 import json
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from postdesk_tools.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse
-from postdesk_tools.local_stack.console import page as page_markup
+from postdesk_tools.local_stack.console import (
+    DEFAULT_TIME_ZONE,
+    PREFIX,
+    Console,
+    ConsoleRequest,
+    ConsoleResponse,
+    escape,
+    local_time,
+)
+from postdesk_tools.local_stack.console_links import read_links
 from postdesk_tools.local_stack.moto_console import DEFAULT_LIMIT, MAX_LIMIT, OUTBOX_PATH, PROPOSALS_PATH
 from postdesk_tools.local_stack.outbox import SentMail
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from postdesk.domain.links import SigningKeys
+    from postdesk_tools.local_stack.console_links import ReadLink
 
 OUTBOX = f"{PREFIX}outbox"
 OUTBOX_JSON = f"{PREFIX}outbox.json"
 PROPOSALS_JSON = f"{PREFIX}proposals.json"
+# The pages of the other console modules, named here so that the index can lead a person through them.
+PUBLISH = f"{PREFIX}publish"
+TIMELINE = f"{PREFIX}timeline"
+DIGEST = f"{PREFIX}digest"
+INBOUND = f"{PREFIX}inbound"
+PROPOSAL_FORM = "/proposals/new"
 
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
+def run_buttons(console: Console, *, publish: bool = True, digest: bool = True) -> str:
+    """The console's buttons for the runs the schedule makes in AWS, those this stack has."""
+    registered = {(route.method, route.path) for route in console.routes()}
+    buttons = []
+    if publish and ("POST", PUBLISH) in registered:
+        buttons.append(
+            f'<form class="inline" method="post" action="{PUBLISH}">'
+            "<button>Lancer la publication du matin</button></form>"
+        )
+        buttons.append(
+            f'<form class="inline" method="post" action="{PUBLISH}?dry_run=true">'
+            '<button class="secondary">Essai à blanc : ce qui partirait</button></form>'
+        )
+    if digest and ("POST", DIGEST) in registered:
+        buttons.append(
+            f'<form class="inline" method="post" action="{DIGEST}">'
+            '<button class="secondary">Envoyer le récapitulatif du matin</button></form>'
+        )
+    return f"<div>{''.join(buttons)}</div>" if buttons else ""
 
 
-def index_page(console: Console) -> ConsoleResponse:
+def _outbox_for(address: str) -> str:
+    return f"{OUTBOX}?{urlencode({'to': address})}"
+
+
+def index_page(console: Console, approvers: Sequence[str]) -> ConsoleResponse:
+    deciders = ", ".join(
+        f'<a href="{escape(_outbox_for(address))}">{escape(address)}</a>' for address in approvers
+    )
+    path = f"""<h2>Le parcours d'une publication</h2>
+<ol class="path">
+<li><strong>Proposer</strong> : remplissez <a href="{PROPOSAL_FORM}">le formulaire de proposition</a>
+ avec une adresse en <code>@example.org</code>.</li>
+<li><strong>Boîte d'envoi</strong> : <a href="{OUTBOX}">la boîte d'envoi</a> montre chaque message
+ envoyé ; celui de l'auteur s'intitule « Confirmez votre proposition ».</li>
+<li><strong>Confirmer</strong> : dans ce message, ouvrez le lien « Confirmer — <em>l'auteur</em> »
+ et appuyez sur Confirmer. La proposition part chez les décideurs.</li>
+<li><strong>Approuver</strong> : la boîte d'envoi de chaque décideur ({deciders or "aucun"}) reçoit
+ « À décider » ; ouvrez « Approuver — <em>le décideur</em> » et appuyez sur Approuver. Un appel à
+ témoins, ou un texte à risque judiciaire, demande l'accord de deux décideurs.</li>
+<li><strong>Publication du matin</strong> : ce que les décideurs ont approuvé part à la publication du
+ matin ; ici, elle part quand vous le demandez.{run_buttons(console, digest=False)}</li>
+<li><strong>Fil publié</strong> : <a href="{TIMELINE}">le fil</a> montre ce qui a été publié, le
+ plus récent en premier.</li>
+</ol>
+<h2>Autres outils</h2>
+{run_buttons(console, publish=False)}
+<p>Une proposition peut aussi arriver par courrier : collez un message sur
+ <a href="{INBOUND}">la page du courrier reçu</a>.</p>"""
     items = []
     for route in console.routes():
         if route.path == PREFIX:
             continue
         if route.method == "GET":
-            link = f'<a href="{_escape(route.path)}">{_escape(route.path)}</a>'
-            items.append(f"<li>{link}: {_escape(route.title)}</li>")
+            link = f'<a href="{escape(route.path)}">{escape(route.path)}</a>'
+            items.append(f"<li>{link} : {escape(route.title)}</li>")
         else:
             items.append(
-                f"<li><code>{_escape(route.method)} {_escape(route.path)}</code>: {_escape(route.title)}</li>"
+                f"<li><code>{escape(route.method)} {escape(route.path)}</code> : {escape(route.title)}</li>"
             )
-    body = '<p>Pages of the local stack itself; the product\'s pages are at <a href="/">/</a>.</p>'
-    return ConsoleResponse.html(page_markup("Console", f"{body}\n<ul>\n{''.join(items)}\n</ul>"))
-
-
-def _mail_html(mail: SentMail) -> str:
-    links = "".join(
-        f'<li><a href="{_escape(url)}" rel="noreferrer">{_escape(url)}</a></li>' for url in mail.links
+    listing = (
+        "<h2>Toutes les pages de la console</h2>\n<p>Pour les scripts aussi ; les pages du site lui-même "
+        f'commencent à <a href="/">/</a>.</p>\n<ul>\n{"".join(items)}\n</ul>'
     )
-    framed = _escape('<base target="_blank">' + mail.html)
-    return f"""<article>
-<h2>{_escape(mail.subject) or "(no subject)"}</h2>
-<dl>
-<dt>To</dt><dd>{_escape(", ".join(mail.to))}</dd>
-<dt>From</dt><dd>{_escape(mail.sender)}</dd>
-<dt>Sent</dt><dd>{_escape(mail.sent_at or "(no Date header)")}</dd>
-</dl>
-<h3>Links</h3>
-<ul>{links or "<li>(none)</li>"}</ul>
-<details open><summary>Text</summary><pre>{_escape(mail.text)}</pre></details>
-<details><summary>HTML</summary>
+    return ConsoleResponse.html_page("Console locale de postdesk", f"{path}\n{listing}")
+
+
+def _link_html(link: ReadLink, time_zone: str) -> str:
+    notes = []
+    if link.expires_at:
+        notes.append(f"valable jusqu'au {local_time(link.expires_at, time_zone)}")
+    if link.problem:
+        notes.append(escape(link.problem))
+    note = f" <small>({' ; '.join(notes)})</small>" if notes else ""
+    return f'<li><a href="{escape(link.url)}" rel="noreferrer">{escape(link.label)}</a>{note}</li>'
+
+
+def _mail_html(mail: SentMail, links: list[ReadLink], time_zone: str) -> str:
+    shown = "".join(_link_html(link, time_zone) for link in links)
+    framed = escape('<base target="_blank">' + mail.html)
+    subject = escape(mail.subject) or "(sans objet)"
+    frame = ""
+    if mail.html:
+        frame = f"""<details><summary>Le message tel qu'il s'affiche (HTML)</summary>
 <iframe sandbox="allow-popups allow-popups-to-escape-sandbox" referrerpolicy="no-referrer"
- title="{_escape(mail.subject)}" srcdoc="{framed}"></iframe>
-</details>
+ title="Message : {subject}" srcdoc="{framed}"></iframe>
+</details>"""
+    return f"""<article>
+<h2>{subject}</h2>
+<dl>
+<dt>À</dt><dd>{escape(", ".join(mail.to))}</dd>
+<dt>De</dt><dd>{escape(mail.sender)}</dd>
+<dt>Envoyé</dt><dd>{local_time(mail.sent_at, time_zone) if mail.sent_at else "(pas d'en-tête Date)"}</dd>
+</dl>
+<h3>Liens</h3>
+<ul class="links">{shown or "<li>(aucun)</li>"}</ul>
+<details open><summary>Texte</summary><pre>{escape(mail.text)}</pre></details>
+{frame}
 </article>"""
 
 
@@ -117,22 +197,27 @@ def _paged(entries: list[dict[str, Any]], total: int, links: dict[str, str]) -> 
     )
 
 
-def _with_total(response: ConsoleResponse, total: int) -> ConsoleResponse:
-    return ConsoleResponse(
-        response.status,
-        response.content_type,
-        response.body,
-        {**response.headers, "X-Total-Count": str(total)},
-    )
+NAV_LABELS = (("first", "Première"), ("prev", "Précédente"), ("next", "Suivante"), ("last", "Dernière"))
 
 
 def _nav(paging: Paging, total: int, links: dict[str, str], what: str) -> str:
     last = max(1, -(-total // paging.limit))
-    parts = [f"{total} {what}, newest first; page {paging.page} of {last}."]
-    for relation, label in (("first", "First"), ("prev", "Previous"), ("next", "Next"), ("last", "Last")):
+    parts = [f"{total} {what}, le plus récent en premier ; page {paging.page} sur {last}."]
+    for relation, label in NAV_LABELS:
         if relation in links:
-            parts.append(f'<a href="{_escape(links[relation])}" rel="{relation}">{label}</a>')
+            parts.append(f'<a href="{escape(links[relation])}" rel="{relation}">{label}</a>')
     return f"<p>{' '.join(parts)}</p>"
+
+
+def _filter_form(shown: str, known: Sequence[str]) -> str:
+    options = "".join(f'<option value="{escape(address)}">' for address in dict.fromkeys(known))
+    every = f' <a href="{OUTBOX}">Tout afficher</a>' if shown else ""
+    return f"""<form method="get" action="{OUTBOX}" role="search" aria-label="Filtrer par destinataire">
+<label for="to">Destinataire</label>
+<input id="to" name="to" type="email" list="recipients" value="{escape(shown)}" autocomplete="off">
+<datalist id="recipients">{options}</datalist>
+<button>Filtrer</button>{every}
+</form>"""
 
 
 def _fetch(aws_endpoint: str, path: str, query: dict[str, Any]) -> dict[str, Any]:
@@ -145,12 +230,22 @@ def _fetch(aws_endpoint: str, path: str, query: dict[str, Any]) -> dict[str, Any
     return page
 
 
-def add_console_pages(console: Console, *, aws_endpoint: str, table_name: str) -> None:
-    """Register the local stack's own pages: the index, the outbox and the proposals."""
+def add_console_pages(
+    console: Console,
+    *,
+    aws_endpoint: str,
+    table_name: str,
+    signing_keys: Callable[[], SigningKeys | None] = lambda: None,
+    time_zone: str = DEFAULT_TIME_ZONE,
+    approvers: Sequence[str] = (),
+) -> None:
+    """Register the local stack's own pages: the index, the outbox and the proposals. `signing_keys`
+    reads the stack's keys, with which the outbox tells what each signed link is for."""
 
     def outbox_page(request: ConsoleRequest) -> tuple[Paging, dict[str, Any], dict[str, str]]:
         paging = Paging.from_query(request.query)
-        keep = {"to": request.query["to"][-1]} if request.query.get("to", [""])[-1] else {}
+        wanted = request.query.get("to", [""])[-1].strip()
+        keep = {"to": wanted} if wanted else {}
         page = _fetch(aws_endpoint, OUTBOX_PATH, {"offset": paging.offset, "limit": paging.limit, **keep})
         return paging, page, keep
 
@@ -159,22 +254,43 @@ def add_console_pages(console: Console, *, aws_endpoint: str, table_name: str) -
             paging, page, keep = outbox_page(request)
         except ValueError as error:
             return ConsoleResponse.json({"message": str(error)}, status=400)
-        return _paged(page["mails"], page["total"], paging.links(OUTBOX_JSON, page["total"], keep))
+        keys, now = signing_keys(), datetime.now(UTC)
+        mails = [
+            {
+                **mail,
+                "link_details": [link.as_json() for link in read_links(mail["links"], mail["to"], keys, now)],
+            }
+            for mail in page["mails"]
+        ]
+        return _paged(mails, page["total"], paging.links(OUTBOX_JSON, page["total"], keep))
 
     def outbox(request: ConsoleRequest) -> ConsoleResponse:
+        wanted = request.query.get("to", [""])[-1].strip()
+        form = _filter_form(wanted, approvers)
         try:
             paging, page, keep = outbox_page(request)
         except ValueError as error:
-            return ConsoleResponse.html(page_markup("Outbox", f"<p>{_escape(str(error))}</p>"), status=400)
+            return ConsoleResponse.html_page(
+                "Boîte d'envoi", f"{form}<p>Cette page n'existe pas : {escape(str(error))}.</p>", status=400
+            )
         total = page["total"]
         links = paging.links(OUTBOX, total, keep)
         json_link = f"{OUTBOX_JSON}?{urlencode({**keep, 'page': paging.page, 'limit': paging.limit})}"
-        nav = _nav(paging, total, links, "mail(s)")
-        summary = f"{nav}<p>Only mail to {_escape(keep['to'])}. " if keep else nav + "<p>"
-        summary += f'<a href="{_escape(json_link)}">As JSON</a>.</p>'
+        nav = _nav(paging, total, links, "message(s)")
         mails = [SentMail.from_json(mail) for mail in page["mails"]]
-        body = "\n".join(_mail_html(mail) for mail in mails) or "<p>No mail sent yet.</p>"
-        return _with_total(ConsoleResponse.html(page_markup("Outbox", f"{summary}\n{body}\n{nav}")), total)
+        form = _filter_form(wanted, [*approvers, *(address for mail in mails for address in mail.to)])
+        only = f"<p>Seulement les messages à {escape(keep['to'])}.</p>" if keep else ""
+        summary = f'{form}{only}{nav}<p><a href="{escape(json_link)}">En JSON</a>.</p>{run_buttons(console)}'
+        keys, now = signing_keys(), datetime.now(UTC)
+        body = "\n".join(
+            _mail_html(mail, read_links(mail.links, mail.to, keys, now), time_zone) for mail in mails
+        )
+        answer = ConsoleResponse.html_page(
+            "Boîte d'envoi", f"{summary}\n{body or '<p>Aucun message envoyé.</p>'}\n{nav}"
+        )
+        return ConsoleResponse(
+            answer.status, answer.content_type, answer.body, {"X-Total-Count": str(total)}, answer.page
+        )
 
     def proposals_json(request: ConsoleRequest) -> ConsoleResponse:
         try:
@@ -188,12 +304,15 @@ def add_console_pages(console: Console, *, aws_endpoint: str, table_name: str) -
         )
         return _paged(page["proposals"], page["total"], paging.links(PROPOSALS_JSON, page["total"], {}))
 
-    console.add("GET", PREFIX, lambda _: index_page(console), "This index")
-    console.add("GET", OUTBOX, outbox, "Every email sent, newest first (?page=, ?limit=, ?to=)")
-    console.add("GET", OUTBOX_JSON, outbox_json, "The same, as JSON (paging in the Link header)")
+    console.add("GET", PREFIX, lambda _: index_page(console, approvers), "Ce sommaire")
+    console.add(
+        "GET", OUTBOX, outbox, "Chaque message envoyé, le plus récent en premier (?page=, ?limit=, ?to=)"
+    )
+    console.add("GET", OUTBOX_JSON, outbox_json, "La même, en JSON (les pages dans l'en-tête Link)")
     console.add(
         "GET",
         PROPOSALS_JSON,
         proposals_json,
-        "Every proposal with its status, version and votes, newest first (?page=, ?limit=)",
+        "Chaque proposition avec son état, sa version et ses votes, la plus récente en premier "
+        "(?page=, ?limit=)",
     )

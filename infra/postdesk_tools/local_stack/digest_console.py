@@ -1,21 +1,21 @@
 """`POST /_local/digest`: send the approvers' morning digest now, through the digest function, in its own
 execution environments (as the schedule would, but each call is a run of its own, so it can be tried
-again)."""
+again). A browser's form post is sent on to the outbox, where the digest is; a script gets the report."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from postdesk_tools.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse
-from postdesk_tools.local_stack.console_pages import OUTBOX
+from postdesk_tools.local_stack.console import Console, ConsoleRequest, ConsoleResponse, escape
+from postdesk_tools.local_stack.console_pages import DIGEST, OUTBOX
 from postdesk_tools.local_stack.lambda_function import InvocationError
 
 if TYPE_CHECKING:
     from postdesk_tools.local_stack.lambda_function import Function
 
 DIGEST_FUNCTION = "DigestFunction"
-DIGEST = f"{PREFIX}digest"
+__all__ = ["DIGEST", "DIGEST_FUNCTION", "add_digest_console"]
 
 
 def add_digest_console(console: Console, *, function: Function) -> None:
@@ -23,9 +23,21 @@ def add_digest_console(console: Console, *, function: Function) -> None:
         try:
             report = function.invoke({"run_key": f"by-hand-{datetime.now(UTC).isoformat()}"})
         except InvocationError as error:
+            if request.wants_html():
+                return ConsoleResponse.html_page(
+                    "Le récapitulatif a échoué",
+                    f"<p>{escape(str(error))}</p><p>Le détail est dans le journal de "
+                    "<code>postdesk local</code>.</p>",
+                    status=502,
+                )
             return ConsoleResponse.json({"message": f"the digest failed: {error}"}, status=502)
-        if "text/html" in request.headers.get("accept", ""):
-            return ConsoleResponse(303, "text/plain; charset=utf-8", b"", {"Location": OUTBOX})
+        if request.wants_html():
+            return ConsoleResponse.redirect(OUTBOX)
         return ConsoleResponse.json(report)
 
-    console.add("POST", DIGEST, digest, "Send the approvers' morning digest now (then see the outbox)")
+    console.add(
+        "POST",
+        DIGEST,
+        digest,
+        "Envoyer maintenant le récapitulatif du matin aux décideurs (puis la boîte d'envoi)",
+    )

@@ -6,7 +6,18 @@ naming the limit rather than a 500: API Gateway refuses a body over 10 MB, Lambd
 (a body base64-encoded grows by a third on the way). It answers a handler's exception, a malformed
 answer, a too large answer and a function's timeout the way API Gateway does (502, 502, 502, 502), and
 504 when its own 29 s pass first (the function goes on to its Timeout, as in Lambda). Requests are
-served on a thread each; the function runs them in its own processes (lambda_function)."""
+served on a thread each; the function runs them in its own processes (lambda_function).
+
+It reads requests as strictly as a front door must: a body's length is one Content-Length of digits or
+a chunked body whose every chunk size is hexadecimal digits, never both, and any other
+Transfer-Encoding is refused (a 400, and the connection closed, since the rest of the stream can't be
+trusted). A path is taken as API Gateway takes it: a run of slashes is one slash (a REST API routes
+`//orders` and `/a//b` as `/orders` and `/a/b`, and hands the function the merged path), the rest as
+sent. The target is read from the request line itself, since Python's server already merges leading
+slashes in `self.path`. The console answers only its own spelling, `/_local/...`: `//_local/...` is a
+path of the API, as it would be in AWS, where there is no console. A HEAD is answered as the GET of the
+same address without its body (the headers, Content-Length included, are the GET's): the console's here,
+the API's by the API function itself, which gets the HEAD as API Gateway's `ANY` method hands it on."""
 
 from __future__ import annotations
 
@@ -71,6 +82,35 @@ class BadRequestError(Exception):
     """A request no HTTP server could read (a bad Content-Length, a broken chunked body); a 400."""
 
 
+class UnsupportedEncodingError(BadRequestError):
+    """A body in a transfer coding the gateway does not decode (`gzip, chunked`): a 501, as RFC 9112 asks."""
+
+
+# RFC 9112: chunk-size is 1*HEXDIG; 16 digits are 64 bits, more is no size at all.
+CHUNK_SIZE = re.compile(rb"([0-9A-Fa-f]{1,16})(?:[ \t]*;[^\r\n]*)?\r\n")
+MAX_TRAILER_LINES = 64
+SLASHES = re.compile(r"/{2,}")
+LINE_LIMIT = 1024
+
+
+def request_path(target: str) -> tuple[str, str, bool]:
+    """The path (leading slashes made one, as API Gateway routes it), the query, and whether the path was
+    sent in that spelling, of a request target in origin form (`/a?b`) or absolute form
+    (`http://host/a?b`). Raises BadRequestError for anything else."""
+    target = target.partition("#")[0]
+    if target.startswith("/"):
+        path, _, query = target.partition("?")
+    elif target.lower().startswith(("http://", "https://")):
+        parts = urlsplit(target)
+        path, query = parts.path or "/", parts.query
+    else:
+        raise BadRequestError(
+            f"the request target must be a path such as /proposals/new, not {target[:80]!r}"
+        )
+    normal = SLASHES.sub("/", path)
+    return normal, query, normal == path
+
+
 def json_answer(status: int, value: dict[str, Any], request_id: str = "") -> HttpAnswer:
     headers = [("Content-Type", "application/json")]
     if request_id:
@@ -133,15 +173,7 @@ class Gateway:
             self._thread = None
         self._server.server_close()
 
-    def body_limit(self, raw_path: str) -> int:
-        return CONSOLE_MAX_BODY_BYTES if Console.serves(raw_path) else API_GATEWAY_MAX_BODY_BYTES
-
-    def answer(self, request: HttpRequest) -> HttpAnswer:
-        if Console.serves(request.raw_path):
-            return self._console_answer(request)
-        return self._lambda_answer(request)
-
-    def _console_answer(self, request: HttpRequest) -> HttpAnswer:
+    def console_answer(self, request: HttpRequest) -> HttpAnswer:
         response = self.console.handle(
             ConsoleRequest(
                 method=request.method,
@@ -154,7 +186,7 @@ class Gateway:
         headers = [("Content-Type", response.content_type), ("Cache-Control", "no-store")]
         return HttpAnswer(response.status, [*headers, *response.headers.items()], response.body)
 
-    def _lambda_answer(self, request: HttpRequest) -> HttpAnswer:
+    def lambda_answer(self, request: HttpRequest) -> HttpAnswer:
         request_id = str(uuid.uuid4())
         event = build_event(request, binary_media_types=self.binary_media_types, request_id=request_id)
         size = len(json.dumps(event, separators=(",", ":")).encode("utf-8"))
@@ -254,22 +286,28 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         started = time.monotonic()
-        target = urlsplit(self.path)
-        raw_path = target.path or "/"
+        raw_path = "/"
         gateway = self.server.gateway
         try:
-            body = self._read_body(gateway.body_limit(raw_path))
+            raw_path, query, as_sent = request_path(self._target())
+            console = as_sent and Console.serves(raw_path)
+            body = self._read_body(CONSOLE_MAX_BODY_BYTES if console else API_GATEWAY_MAX_BODY_BYTES)
             request = HttpRequest(
-                method=self.command,
+                method="GET"
+                if self.command == "HEAD" and console
+                else self.command,  # the API answers its own HEAD
                 raw_path=raw_path,
-                query=target.query,
+                query=query,
                 headers=list(self.headers.items()),
                 body=body,
                 source_ip=self.client_address[0],
             )
-            answer = gateway.answer(request)
+            answer = gateway.console_answer(request) if console else gateway.lambda_answer(request)
         except BodyTooLargeError as error:
             answer = self._too_large(error)
+        except UnsupportedEncodingError as error:
+            self.close_connection = True
+            answer = json_answer(501, {"message": str(error)})
         except BadRequestError as error:
             self.close_connection = True
             answer = json_answer(400, {"message": str(error)})
@@ -295,25 +333,51 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             )
         else:
             message = f"Request Too Long: the console takes at most {error.limit} bytes, not {error.size}"
-        log.warning("%s %s: %s", self.command, _loggable(urlsplit(self.path).path), message)
+        log.warning("%s %s: %s", self.command, _loggable(request_path(self._target())[0]), message)
         return json_answer(413, {"message": message})
 
+    def _target(self) -> str:
+        """The request target as the client sent it (`self.path` has its leading slashes merged already)."""
+        words = self.requestline.split()
+        return words[1] if len(words) >= 2 else self.path
+
     def _read_body(self, limit: int) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+        codings = [
+            coding.strip().lower()
+            for value in self.headers.get_all("Transfer-Encoding") or []
+            for coding in value.split(",")
+            if coding.strip()
+        ]
+        lengths = self.headers.get_all("Content-Length") or []
+        if codings:
+            if lengths:
+                raise BadRequestError("a request may have Content-Length or Transfer-Encoding, not both")
+            if codings[-1] != "chunked":
+                raise BadRequestError(
+                    f"Transfer-Encoding: {', '.join(codings)}: the body's last coding must be chunked, "
+                    "or its end can't be told"
+                )
+            if len(codings) > 1:
+                raise UnsupportedEncodingError(
+                    f"Transfer-Encoding: {', '.join(codings)}: only chunked is decoded here"
+                )
             return self._read_chunked(limit)
-        declared = self.headers.get("Content-Length")
-        if not declared:
+        if not lengths:
             return b""
-        try:
-            length = int(declared)
-        except ValueError:
-            raise BadRequestError(f"Content-Length is not a number: {declared!r}") from None
-        if length < 0:
-            raise BadRequestError("Content-Length is negative")
+        declared = {value.strip() for value in lengths}
+        if len(declared) > 1:
+            raise BadRequestError(f"Content-Length is given more than once, differently: {sorted(declared)}")
+        (value,) = declared
+        if not (value.isascii() and value.isdigit()):
+            raise BadRequestError(f"Content-Length is not a number: {value!r}")
+        length = int(value)
         if length > limit:
             self._drain(length)
             raise BodyTooLargeError(length, limit)
-        return self.rfile.read(length)
+        body = self.rfile.read(length)
+        if len(body) < length:
+            raise BadRequestError(f"the body ended after {len(body)} of its {length} bytes")
+        return body
 
     def _drain(self, length: int) -> None:
         remaining = min(length, DRAIN_LIMIT_BYTES)
@@ -325,25 +389,44 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
         if length > DRAIN_LIMIT_BYTES:
             self.close_connection = True
 
+    def _line(self, what: str) -> bytes:
+        line = self.rfile.readline(LINE_LIMIT + 1)
+        if not line:
+            raise BadRequestError(f"the chunked body ended before its {what}")
+        if len(line) > LINE_LIMIT or not line.endswith(b"\r\n"):
+            raise BadRequestError(
+                f"malformed chunked body: its {what} is not a line of at most {LINE_LIMIT} bytes "
+                "ending in CRLF"
+            )
+        return line
+
     def _read_chunked(self, limit: int) -> bytes:
         parts: list[bytes] = []
         total = 0
         while True:
-            size_line = self.rfile.readline(1024)
-            try:
-                size = int(size_line.split(b";", 1)[0].strip(), 16)
-            except ValueError:
-                raise BadRequestError("malformed chunked body") from None
+            line = self._line("chunk size")
+            size_match = CHUNK_SIZE.fullmatch(line)
+            if size_match is None:
+                shown = line.rstrip(b"\r\n")[:40].decode("ascii", "replace")
+                raise BadRequestError(
+                    f"malformed chunked body: {shown!r} is not a chunk size (1 to 16 hexadecimal digits)"
+                )
+            size = int(size_match.group(1), 16)
             if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass
-                return b"".join(parts)
+                for _ in range(MAX_TRAILER_LINES):
+                    if self._line("trailer") == b"\r\n":
+                        return b"".join(parts)
+                raise BadRequestError(f"malformed chunked body: more than {MAX_TRAILER_LINES} trailer lines")
             total += size
             if total > limit:
                 self.close_connection = True
                 raise BodyTooLargeError(total, limit)
-            parts.append(self.rfile.read(size))
-            self.rfile.readline(1024)
+            data = self.rfile.read(size)
+            if len(data) < size:
+                raise BadRequestError(f"the chunked body ended inside a chunk ({len(data)} of {size} bytes)")
+            parts.append(data)
+            if self.rfile.read(2) != b"\r\n":
+                raise BadRequestError("malformed chunked body: a chunk is not followed by CRLF")
 
     def _write(self, answer: HttpAnswer) -> None:
         try:

@@ -9,7 +9,6 @@ header, `X-Postdesk-Test-Verdicts: spam=FAIL,dmarc=FAIL`, so that each refusal c
 
 from __future__ import annotations
 
-import html
 import logging
 import secrets
 import string
@@ -18,18 +17,28 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import Parser
 from email.utils import format_datetime, formataddr, getaddresses
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
 
 from boto3.dynamodb.types import TypeDeserializer
 
 from postdesk.store.raw_mail import RawMailStore
-from postdesk_tools.local_stack.console import PREFIX, Console, ConsoleRequest, ConsoleResponse, page
+from postdesk_tools.local_stack.console import (
+    DEFAULT_TIME_ZONE,
+    PREFIX,
+    Console,
+    ConsoleRequest,
+    ConsoleResponse,
+    escape,
+    local_time,
+)
+from postdesk_tools.local_stack.console_pages import INBOUND
 from postdesk_tools.local_stack.environment import REGION
 from postdesk_tools.local_stack.lambda_function import LocalFunction
 from postdesk_tools.local_stack.proposal_listing import json_safe
-from postdesk_tools.local_stack.proxy_event import ACCOUNT_ID
+from postdesk_tools.local_stack.proxy_event import ACCOUNT_ID, media_type
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -47,7 +56,6 @@ VERDICTS_HEADER = "X-Postdesk-Test-Verdicts"
 VERDICT_NAMES = ("spam", "virus", "spf", "dkim", "dmarc")
 VERDICT_STATUSES = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED", "DISABLED")
 SMTP_HOST = "127.0.0.1"
-INBOUND = f"{PREFIX}inbound"
 INBOUND_JSON = f"{PREFIX}inbound.json"
 
 
@@ -81,7 +89,9 @@ def ses_message_id() -> str:
 
 
 def _headers_of(raw: bytes) -> EmailMessage:
-    message = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+    """The headers as SES's common headers give them: 8-bit bytes read as UTF-8 (RFC 6532), never as the
+    lone surrogates a bytes parser keeps them as, which no JSON event and no table item can hold."""
+    message = Parser(policy=policy.default).parsestr(raw.decode("utf-8", "replace"), headersonly=True)
     assert isinstance(message, EmailMessage)
     return message
 
@@ -95,6 +105,16 @@ def _addresses(message: EmailMessage, name: str) -> list[tuple[str, str]]:
         return [pair for pair in getaddresses([str(v) for v in message.get_all(name, [])]) if pair[1]]
     except Exception:  # a header the parser chokes on: SES would list nothing either
         return []
+
+
+def _formatted(pair: tuple[str, str]) -> str:
+    """An address as SES's common headers show it; one outside ASCII (an SMTPUTF8 address, which
+    formataddr refuses) as it came, for the inbound function to judge."""
+    try:
+        return formataddr(pair)
+    except UnicodeError:
+        name, address = pair
+        return f"{name} <{address}>" if name else address
 
 
 def _header(message: EmailMessage, name: str) -> str:
@@ -118,14 +138,14 @@ def ses_receiving_event(
     timestamp = now.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     common: dict[str, Any] = {
         "returnPath": envelope_sender,
-        "from": [formataddr(pair) for pair in _addresses(message, "From")],
+        "from": [_formatted(pair) for pair in _addresses(message, "From")],
         "date": _header(message, "Date"),
-        "to": [formataddr(pair) for pair in to],
+        "to": [_formatted(pair) for pair in to],
         "messageId": _header(message, "Message-ID"),
         "subject": _header(message, "Subject"),
     }
     if cc:
-        common["cc"] = [formataddr(pair) for pair in cc]
+        common["cc"] = [_formatted(pair) for pair in cc]
     verdicts = verdicts_asked(message)
     return {
         "Records": [
@@ -229,58 +249,109 @@ def _outcomes(dynamodb: DynamoDBClient, table_name: str) -> list[dict[str, Any]]
     return sorted(found, key=lambda item: str(item.get("received_at", "")), reverse=True)
 
 
+SAMPLE_MAIL = """From: Agent Dupont <agent.dupont@example.org>
+To: propositions@example.org
+Subject: [prévention] Vols à la roulotte
+
+Ne laissez rien de visible dans votre véhicule, même pour quelques minutes.
+"""
+RAW_FIELD = "raw_message"
+SHOWN = (
+    ("Reçu", "received_at"),
+    ("De", "sender"),
+    ("Objet", "subject"),
+    ("Issue", "outcome"),
+    ("Motif", "reason"),
+    ("Détail", "detail"),
+    ("Proposition", "proposal_id"),
+)
+
+
+def _pasted(request: ConsoleRequest) -> bytes | None:
+    """The raw message of the console's form (a browser posts it as a form field), or None when the body
+    is the raw message itself, as scripts post it (curl --data-binary sends that as a form type too)."""
+    if media_type(request.headers.get("content-type", "")) != "application/x-www-form-urlencoded":
+        return None
+    fields = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
+    if RAW_FIELD not in fields:
+        return None
+    return fields[RAW_FIELD][-1].replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
 def add_inbound_pages(
-    console: Console, inbound: LocalInboundMail, *, dynamodb: DynamoDBClient, table_name: str
+    console: Console,
+    inbound: LocalInboundMail,
+    *,
+    dynamodb: DynamoDBClient,
+    table_name: str,
+    time_zone: str = DEFAULT_TIME_ZONE,
 ) -> None:
-    """`POST /_local/inbound` delivers a raw message; `/_local/inbound(.json)` lists what became of
-    each mail received."""
+    """`POST /_local/inbound` delivers a raw message (the body, or the form's field); `/_local/inbound(.json)`
+    lists what became of each mail received."""
+
+    def refused(request: ConsoleRequest, message: str, status: int) -> ConsoleResponse:
+        if request.wants_html():
+            return ConsoleResponse.html_page(
+                "Courrier reçu", f'<p>{escape(message)}</p><p><a href="{INBOUND}">Retour</a>.</p>', status
+            )
+        return ConsoleResponse.json({"message": message}, status)
 
     def receive(request: ConsoleRequest) -> ConsoleResponse:
-        if not request.body.strip():
-            return ConsoleResponse.json(
-                {"message": "POST a raw MIME message (message/rfc822) as the body"}, 400
-            )
+        pasted = _pasted(request)
+        raw = request.body if pasted is None else pasted
+        if not raw.strip():
+            return refused(request, "POST a raw MIME message (message/rfc822) as the body", 400)
         senders = request.query.get("from")
         sender = senders[0] if senders else None
-        answer = inbound.deliver(request.body, envelope_sender=sender, recipients=request.query.get("to", []))
-        return ConsoleResponse.json(answer, 502 if "error" in answer else 200)
+        answer = inbound.deliver(raw, envelope_sender=sender, recipients=request.query.get("to", []))
+        if "error" in answer:
+            return refused(request, f"the inbound function failed: {answer['error']}", 502)
+        if request.wants_html():
+            return ConsoleResponse.redirect(INBOUND)
+        return ConsoleResponse.json(answer)
 
     def listing_json(_: ConsoleRequest) -> ConsoleResponse:
         return ConsoleResponse.json(_outcomes(dynamodb, table_name))
 
+    def shown(name: str, value: Any) -> str:
+        if name == "received_at":
+            return local_time(str(value), time_zone)
+        return escape(str(value)) if value not in (None, "") else "—"
+
     def listing(_: ConsoleRequest) -> ConsoleResponse:
         port = inbound.smtp_port
         smtp = (
-            f"<p>Send mail to <code>{html.escape(inbound.submission_address)}</code> through the SMTP port "
-            f"<code>{SMTP_HOST}:{port}</code> (any mail client, or <code>python -m smtplib</code>).</p>"
+            f"<p>Un client de messagerie peut écrire à <code>{escape(inbound.submission_address)}</code> "
+            f"par le port SMTP <code>{SMTP_HOST}:{port}</code>.</p>"
             if port
-            else "<p>No SMTP port in this run (<code>postdesk local --smtp-port 2525</code>).</p>"
+            else "<p>Pas de port SMTP pour cette pile (<code>postdesk local --smtp-port 2525</code>).</p>"
         )
-        usage = (
-            f"{smtp}<p>Or post a raw message: <code>curl --data-binary @mail.eml "
-            f"{INBOUND}</code>. Every verdict is PASS unless the mail has a header such as "
-            f'<code>{VERDICTS_HEADER}: spam=FAIL,dmarc=FAIL</code>. <a href="{INBOUND_JSON}">As JSON</a>.</p>'
+        form = f"""<h2>Coller un message</h2>
+<form method="post" action="{INBOUND}">
+<label for="{RAW_FIELD}">Le message brut : ses en-têtes, une ligne vide, son texte</label>
+<textarea id="{RAW_FIELD}" name="{RAW_FIELD}" rows="9" spellcheck="false">{escape(SAMPLE_MAIL)}</textarea>
+<p><button>Recevoir ce message</button></p>
+</form>
+<p>Il est remis comme SES le remet (gardé dans le compartiment, puis la fonction de réception). Chaque
+ verdict vaut PASS, sauf si le message porte un en-tête comme
+ <code>{VERDICTS_HEADER}: spam=FAIL,dmarc=FAIL</code>. Un script peut aussi poster le message lui-même :
+ <code>curl --data-binary @message.eml {INBOUND}</code>.</p>"""
+        items = _outcomes(dynamodb, table_name)
+        cards = "".join(
+            "<article><dl>"
+            + "".join(f"<dt>{label}</dt><dd>{shown(name, item.get(name))}</dd>" for label, name in SHOWN)
+            + "</dl></article>"
+            for item in items
         )
-        rows = "".join(
-            "<tr>"
-            + "".join(
-                f"<td>{html.escape(str(item.get(name, '')))}</td>"
-                for name in ("received_at", "sender", "subject", "outcome", "reason", "detail", "proposal_id")
-            )
-            + "</tr>"
-            for item in _outcomes(dynamodb, table_name)
+        received = (
+            f"<h2>Ce qu'il est advenu de chaque message</h2><p>{len(items)} message(s), le plus récent en "
+            f'premier. <a href="{INBOUND_JSON}">En JSON</a>.</p>{cards or "<p>Aucun message reçu.</p>"}'
         )
-        table = (
-            "<table><tr><th>Received</th><th>From</th><th>Subject</th><th>Outcome</th><th>Reason</th>"
-            f"<th>Detail</th><th>Proposal</th></tr>{rows}</table>"
-            if rows
-            else "<p>No mail received yet.</p>"
-        )
-        return ConsoleResponse.html(page("Inbound mail", usage + table))
+        return ConsoleResponse.html_page("Courrier reçu", smtp + form + received)
 
-    console.add("POST", INBOUND, receive, "Deliver a raw MIME message as if SES had received it")
-    console.add("GET", INBOUND, listing, "Mail received, and what became of each")
-    console.add("GET", INBOUND_JSON, listing_json, "The same, as JSON")
+    console.add("POST", INBOUND, receive, "Remettre un message brut comme si SES l'avait reçu")
+    console.add("GET", INBOUND, listing, "Le courrier reçu, et ce qu'il est advenu de chaque message")
+    console.add("GET", INBOUND_JSON, listing_json, "Le même, en JSON")
 
 
 def start_inbound_mail(
@@ -301,6 +372,7 @@ def start_inbound_mail(
         inbound,
         dynamodb=stack.aws.client("dynamodb"),
         table_name=stack.environment["TABLE_NAME"],
+        time_zone=stack.environment.get("TIME_ZONE", DEFAULT_TIME_ZONE),
     )
     if stack.smtp_port is not None:
         from postdesk_tools.local_stack.smtp import LocalSmtp

@@ -4,6 +4,7 @@ the same way."""
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import threading
 import time
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from postdesk_tools.local_stack.aws import LOG_FILE, RECORDING_FILE, LocalAws, provide_approvers_parameter
 from postdesk_tools.local_stack.console import PREFIX, Console
+from postdesk_tools.local_stack.console_links import signing_keys_reader
 from postdesk_tools.local_stack.console_pages import OUTBOX, add_console_pages
 from postdesk_tools.local_stack.descriptor import (
     add_descriptor_page,
@@ -44,6 +46,31 @@ if TYPE_CHECKING:
     from types import TracebackType
 
 
+class ConsoleExposureError(ValueError):
+    """The gateway was asked to listen beyond this machine without saying that the console may be seen."""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is this machine only (127.0.0.0/8, ::1, localhost); a name may resolve anywhere."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_exposure(host: str, expose_console: bool) -> None:
+    """Refuse a gateway beyond loopback unless the console's exposure is asked for in so many words."""
+    if not is_loopback(host) and not expose_console:
+        raise ConsoleExposureError(
+            f"--host {host} would put the dev console (/_local/) on the network: it shows every mail sent, "
+            "with every approver's signed links, so whoever reaches it can approve or reject in their "
+            "place. Add --expose-console to listen there anyway (every console page then says so), or "
+            "leave --host out to stay on 127.0.0.1."
+        )
+
+
 class LocalStack:
     def __init__(
         self,
@@ -59,7 +86,10 @@ class LocalStack:
         smtp_port: int | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
         snapshot_every: int = DEFAULT_SNAPSHOT_EVERY_WRITES,
+        expose_console: bool = False,
     ) -> None:
+        check_exposure(host, expose_console)
+        self.expose_console = expose_console
         self.state_dir = state_dir
         self.host = host
         self.port = port
@@ -71,7 +101,7 @@ class LocalStack:
         self.concurrency = concurrency  # execution environments at once, per function
         self.inbound: LocalInboundMail | None = None
         self.aws = LocalAws(state_dir, port=aws_port, snapshot_every=snapshot_every)
-        self.console = Console()
+        self.console = self._new_console()
         self.gateway: Gateway | None = None
         self.functions: dict[str, LocalFunction] = {}
         self.environment: dict[str, str] = {}
@@ -93,6 +123,9 @@ class LocalStack:
     def outbox_url(self) -> str:
         return f"{self.url}{OUTBOX}"
 
+    def _new_console(self) -> Console:
+        return Console(exposed_at=self.host if self.expose_console else None)
+
     def reset_state(self) -> None:
         """Forget the recorded AWS state and the local timeline; only the stack's own files are removed."""
         for name in (RECORDING_FILE, SNAPSHOT_FILE, LOG_FILE, LOCAL_TIMELINE_FILE):
@@ -100,7 +133,7 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         started = time.monotonic()
-        self.console = Console()
+        self.console = self._new_console()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         if self.reset:
             self.reset_state()
@@ -126,6 +159,8 @@ class LocalStack:
                 host=self.host,
                 port=self.port,
             )
+            if self.expose_console:
+                self.console.exposed_at = f"{self.host}:{self.gateway.url.rpartition(':')[2]}"
             defaults = handler_environment(aws_endpoint=endpoint, state_dir=self.state_dir)
             self._save_environment([*defaults, *DUMMY_CREDENTIALS, *REAL_CREDENTIAL_NAMES])
             approvers_set_by_hand = "APPROVERS" in os.environ
@@ -145,7 +180,16 @@ class LocalStack:
                 self.environment["APPROVERS"],
                 overwrite=approvers_set_by_hand,
             )
-            add_console_pages(self.console, aws_endpoint=endpoint, table_name=names.table_name)
+            add_console_pages(
+                self.console,
+                aws_endpoint=endpoint,
+                table_name=names.table_name,
+                signing_keys=signing_keys_reader(
+                    self.aws.client("secretsmanager"), names.signing_keys_secret
+                ),
+                time_zone=self.environment["TIME_ZONE"],
+                approvers=[a.strip() for a in self.environment["APPROVERS"].split(",") if a.strip()],
+            )
             if PUBLISH_FUNCTION in self.functions:
                 add_publish_console(
                     self.console, function=self.functions[PUBLISH_FUNCTION], environment=self.environment
