@@ -183,3 +183,41 @@ def test_a_mail_to_the_submission_address_becomes_a_proposal_confirmed_in_the_br
     assert page.locator(".post").inner_text() == text
     _press(page, "Confirmer")
     assert _status(local_stack, text) == "PENDING"
+
+
+def test_changes_are_requested_the_proposer_edits_from_the_mail_and_the_new_version_is_published(
+    page: Any, local_stack: RunningStack
+) -> None:
+    first = "Service à l'honneur : la brigade fluviale veille sur la Seine, été comme hiver, jour et nuit."
+    edited = "Service à l'honneur : la brigade fluviale veille sur la Seine, jour et nuit."
+    proposer = "agent.garnier@example.org"
+    _propose(page, local_stack, first, proposer, kind="service_focus")
+    _open_mail(page, _mail(local_stack, proposer, "Confirmez"))
+    _follow(page, "Confirmer")
+    _press(page, "Confirmer")
+    # Given a deputy who asks for changes from the review mail, opening the link before pressing
+    _open_mail(page, _mail(local_stack, "deputy1@example.org", "Service à l'honneur"))
+    _follow(page, "Demander des modifications")
+    page.get_by_label("Ce qu'il faut modifier").fill("Plus court, s'il vous plaît.")
+    _press(page, "Demander des modifications")
+    assert _status(local_stack, first) == "CHANGES_REQUESTED"
+    # When the proposer opens "Modifier" from their mail: the page opens for them (it was refused once)
+    asked = _mail(local_stack, proposer, "Modifications demandées")
+    assert "Plus court, s'il vous plaît." in asked["text"]
+    _open_mail(page, asked)
+    _follow(page, "Modifier")
+    expect(page.get_by_role("heading", name="Modifier le texte")).to_be_visible()
+    page.get_by_role("textbox").first.fill(edited)
+    _press(page, "Modifier")
+    expect(page.get_by_text("Nouvelle version enregistrée")).to_be_visible()
+    assert _status(local_stack, edited) == "PENDING"
+    # Then the new version reaches the approvers, one approves it, and the morning run publishes it once
+    _open_mail(page, _mail(local_stack, "deputy2@example.org", "Service à l'honneur"))
+    _follow(page, "Approuver")
+    expect(page.locator(".post")).to_have_text(edited)
+    _press(page, "Approuver")
+    assert _status(local_stack, edited) == "APPROVED"
+    page.goto(f"{local_stack.url}/_local/timeline")
+    _press(page, "Lancer la publication du matin")
+    assert [p["text"] for p in local_stack.get_json("/_local/timeline.json")].count(edited) == 1
+    assert _status(local_stack, edited) == "PUBLISHED"
