@@ -145,22 +145,11 @@ class _Pickler(pickle.Pickler):
         self._reductions: dict[type, Any] = {LimitedSizeDict: _reduce_attributes}
 
     def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is defaultdict and _is_ssm_tags_factory(obj.default_factory):
-            return _ssm_resource_tags, (dict(obj),)
-        if type(obj).__name__ == "ParameterDict" and type(obj).__module__ == "moto.ssm.models":
-            return _ssm_parameters, (dict(obj), dict(vars(obj)))
-        if isinstance(obj, self._key_types):
-            from cryptography.hazmat.primitives import serialization
-
-            pem = obj.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            )
-            return _private_key, (pem,)
-        return NotImplemented
-
         kind = type(obj)
+        if kind is defaultdict and _is_ssm_tags_factory(obj.default_factory):
+            return _ssm_resource_tags, (dict(obj),)
+        if kind.__name__ == "ParameterDict" and kind.__module__ == "moto.ssm.models":
+            return _ssm_parameters, (dict(obj), dict(vars(obj)))
         try:
             reduction = self._reductions[kind]
         except KeyError:
