@@ -19,7 +19,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import Parser
 from email.utils import format_datetime, formataddr, getaddresses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import parse_qs
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -43,10 +43,20 @@ from postdesk_tools.local_stack.proxy_event import ACCOUNT_ID, media_type
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
+    from postdesk_tools.local_stack.aws import LocalAws
     from postdesk_tools.local_stack.smtp import LocalSmtp
-    from postdesk_tools.local_stack.stack import LocalStack
 
 log = logging.getLogger("local_stack.inbound_mail")
+
+
+class _Stack(Protocol):
+    """What the receipt rule needs of the local stack that starts it (the stack imports this module)."""
+
+    environment: dict[str, str]
+    aws: LocalAws
+    console: Console
+    smtp_port: int | None
+
 
 INBOUND_FUNCTION = "InboundMailFunction"
 RECEIPT_RULE_TYPE = "AWS::SES::ReceiptRule"
@@ -355,7 +365,7 @@ def add_inbound_pages(
 
 
 def start_inbound_mail(
-    stack: LocalStack, template: dict[str, Any], function: LocalFunction
+    stack: _Stack, template: dict[str, Any], function: LocalFunction
 ) -> LocalInboundMail | None:
     """The local receipt rule for `stack`, handing mail to the inbound `function`: its console pages,
     and its SMTP port when one is asked for. None when the template has no inbound function."""
