@@ -11,6 +11,7 @@ link's page the form's parser."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -433,12 +434,14 @@ def counter_script() -> Response[str]:
     responses=OPENAPI_RESPONSES,
 )
 def openapi() -> Response[str]:
+    return Response(status_code=200, content_type="application/json", body=_openapi_document())
+
+
+@functools.cache
+def _openapi_document() -> str:
+    """The routes never change while the function runs: the document is built once per environment."""
     document = json.loads(app.get_openapi_json_schema(title="postdesk", version="1"))
-    return Response(
-        status_code=200,
-        content_type="application/json",
-        body=json.dumps(document_request_bodies(document), ensure_ascii=False),
-    )
+    return json.dumps(document_request_bodies(document), ensure_ascii=False)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

@@ -95,18 +95,7 @@ class LinkPages:
         if sent and proposal.status is not Status.AWAITING_CONFIRMATION:
             return self._message(t["follow_title"], [t["sent_confirmed"]], None)
         view = following.follow(self.services, proposal)
-        step = view.next
-        next_sentence = next_text(
-            step.code,
-            self.language,
-            settings.time_zone,
-            run_at=step.run_at,
-            approvals=step.approvals,
-            quorum=step.quorum,
-            email=proposal.proposer_email,
-            cap=settings.publish_cap,
-            expiry=proposal.expires_at,
-        )
+        next_sentence = self._next_sentence(proposal, view.next)
         history = [
             {
                 "at": entry.at,

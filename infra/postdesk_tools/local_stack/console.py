@@ -121,6 +121,19 @@ class ConsoleResponse:
     def redirect(cls, location: str, status: int = 303) -> ConsoleResponse:
         return cls(status, "text/plain; charset=utf-8", b"", {"Location": location})
 
+    @classmethod
+    def failed_run(cls, request: ConsoleRequest, title: str, run: str, error: Exception) -> ConsoleResponse:
+        """A function run by hand that failed: a 502 page for a person (the detail is in the stack's log),
+        JSON naming the `run` for a script."""
+        if request.wants_html():
+            return cls.html_page(
+                title,
+                f"<p>{escape(str(error))}</p>"
+                "<p>Le détail est dans le journal de <code>postdesk local</code>.</p>",
+                status=502,
+            )
+        return cls.json({"message": f"{run} failed: {error}"}, status=502)
+
 
 if TYPE_CHECKING:
     View: TypeAlias = Callable[[ConsoleRequest], ConsoleResponse]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from postdesk_tools.local_stack.console import Console, ConsoleRequest, ConsoleResponse, escape
+from postdesk_tools.local_stack.console import Console, ConsoleRequest, ConsoleResponse
 from postdesk_tools.local_stack.console_pages import DIGEST, OUTBOX
 from postdesk_tools.local_stack.lambda_function import InvocationError
 
@@ -23,14 +23,7 @@ def add_digest_console(console: Console, *, function: Function) -> None:
         try:
             report = function.invoke({"run_key": f"by-hand-{datetime.now(UTC).isoformat()}"})
         except InvocationError as error:
-            if request.wants_html():
-                return ConsoleResponse.html_page(
-                    "Le récapitulatif a échoué",
-                    f"<p>{escape(str(error))}</p><p>Le détail est dans le journal de "
-                    "<code>postdesk local</code>.</p>",
-                    status=502,
-                )
-            return ConsoleResponse.json({"message": f"the digest failed: {error}"}, status=502)
+            return ConsoleResponse.failed_run(request, "Le récapitulatif a échoué", "the digest", error)
         if request.wants_html():
             return ConsoleResponse.redirect(OUTBOX)
         return ConsoleResponse.json(report)

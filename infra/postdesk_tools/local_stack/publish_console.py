@@ -103,14 +103,9 @@ def add_publish_console(console: Console, *, function: Function, environment: di
         try:
             report = function.invoke({"dry_run": dry_run})
         except InvocationError as error:
-            if request.wants_html():
-                return ConsoleResponse.html_page(
-                    "La publication du matin a échoué",
-                    f"<p>{escape(str(error))}</p><p>Le détail est dans le journal de "
-                    "<code>postdesk local</code>.</p>",
-                    status=502,
-                )
-            return ConsoleResponse.json({"message": f"the morning run failed: {error}"}, status=502)
+            return ConsoleResponse.failed_run(
+                request, "La publication du matin a échoué", "the morning run", error
+            )
         if request.wants_html():
             if dry_run:
                 return _dry_run_page(console, report if isinstance(report, dict) else {}, time_zone)
