@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from postdesk.domain import counting
 from postdesk.domain.kinds import JUDICIAL_KINDS, LABELS, Kind
 from postdesk.domain.proposal import Proposal
+from postdesk.domain.states import is_abandoned
 from postdesk.wording import pick_language, state_name, strings, when
 
 if TYPE_CHECKING:
@@ -59,7 +60,9 @@ def render(template: str, *, language: str, time_zone: str = "Europe/Paris", **c
         return when(moment, language, time_zone)
 
     def state_of(proposal: Proposal) -> str:
-        return state_name(proposal.status.value, language, proposal.status_reason)
+        return state_name(
+            proposal.status.value, language, abandoned=is_abandoned(proposal.status, proposal.status_reason)
+        )
 
     proposal: Proposal | None = context.get("proposal")
     if proposal is not None:

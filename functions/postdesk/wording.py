@@ -574,10 +574,11 @@ ERRORS: dict[str, dict[str, str]] = {
 }
 
 
-def state_name(state: str, language: str, status_reason: str | None = None) -> str:
-    """A state in words; an abandoned post (kept FAILED) is said to be abandoned."""
+def state_name(state: str, language: str, *, abandoned: bool = False) -> str:
+    """A state in words; an abandoned post (kept FAILED: `domain.states.is_abandoned`) is said to be
+    abandoned."""
     names = STATES[pick_language(language)]
-    if state == "FAILED" and (status_reason or "").startswith("abandoned by "):
+    if abandoned:
         return names["ABANDONED"]
     return names.get(state, state)
 

@@ -43,6 +43,14 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 FINAL_STATES = frozenset(state for state, moves in TRANSITIONS.items() if not moves)
 
+# A failed post a person chose to abandon stays FAILED (nothing may move it on); its reason says so.
+ABANDONED_BY = "abandoned by "
+
+
+def is_abandoned(status: Status, status_reason: str | None) -> bool:
+    """A failed post a person abandoned: shown as abandoned, no longer asking anyone for anything."""
+    return status is Status.FAILED and (status_reason or "").startswith(ABANDONED_BY)
+
 
 def check_transition(current: Status, target: Status) -> None:
     """Raise IllegalTransition unless the table allows `current` -> `target`."""

@@ -22,7 +22,7 @@ from postdesk.domain.links import (
     LinkClaims,
 )
 from postdesk.domain.review_rules import OPEN_FOR_REVIEW, authors, check_approver
-from postdesk.domain.states import FINAL_STATES, Status
+from postdesk.domain.states import FINAL_STATES, Status, is_abandoned
 from postdesk.errors import InvalidLink
 from postdesk.mail import compose
 from postdesk.use_cases import following
@@ -74,7 +74,7 @@ def allowed_actions(approver: str, proposal: Proposal) -> list[str]:
     if proposal.status in OPEN_FOR_REVIEW:  # approved, it may still be vetoed, sent back or edited
         may_approve = proposal.status is Status.PENDING and who not in authors(proposal) | proposal.approvals
         return [a for a in REVIEW_ACTIONS if a != APPROVE or may_approve]
-    if proposal.status is Status.FAILED and (proposal.status_reason or "").startswith("abandoned by "):
+    if is_abandoned(proposal.status, proposal.status_reason):
         return []
     return list(compose.settling_choices(proposal))
 

@@ -140,9 +140,9 @@ def agendas(services: Services, proposals: list[Proposal], *, since: datetime) -
     return result
 
 
-def send_digest(services: Services, *, run_key: str, next_run: datetime | None = None) -> DigestReport:
+def send_digest(services: Services, *, run_key: str) -> DigestReport:
     """Send each approver their agenda, once per `run_key` (the scheduled day): a second delivery of the
-    same schedule sends nothing. `next_run` is kept for callers that name it; the schedule decides."""
+    same schedule sends nothing. The next run it names comes from the schedule."""
     outbox.deliver_owed(services)
     now = services.clock()
     store = services.store

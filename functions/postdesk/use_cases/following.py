@@ -14,21 +14,21 @@ from postdesk.domain.agenda import NextStep
 from postdesk.domain.forecast import Slot, plan_runs
 from postdesk.domain.links import EDIT, WITHDRAW
 from postdesk.domain.review_rules import OPEN_FOR_WITHDRAWAL, due_at
-from postdesk.domain.states import Status
+from postdesk.domain.states import Status, is_abandoned
 from postdesk.mail import compose
 
 if TYPE_CHECKING:
     from postdesk.domain.proposal import AuditEntry, Proposal
     from postdesk.services import Services
 
-HORIZON = timedelta(days=400)
+HORIZON = timedelta(days=400)  # the forecast looks this far: every approved post, embargoed ones too
 # The proposer's history leaves out the machinery: mails, refused links, a run's claim.
 HIDDEN_FROM_PROPOSER = (
     "mail_",
     "refused ",
     "claimed",
     "held for a check",
-)  # the forecast looks this far: every approved post, embargoed ones too
+)
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def next_step(services: Services, proposal: Proposal, slots: dict[str, Slot] | N
         return NextStep("published", run_at=proposal.published_at)
     if status is Status.NEEDS_RECONCILE:
         return NextStep("reconcile")
-    if status is Status.FAILED and not (proposal.status_reason or "").startswith("abandoned by "):
+    if status is Status.FAILED and not is_abandoned(status, proposal.status_reason):
         return NextStep("failed")
     return NextStep("ended")
 

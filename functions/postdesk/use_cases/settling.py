@@ -18,7 +18,7 @@ from postdesk.domain.addresses import canonical_address
 from postdesk.domain.links import ABANDON, MARK_PUBLISHED, PUBLISH_AGAIN, SETTLING_ACTIONS, OpenedLink
 from postdesk.domain.proposal import AuditEntry
 from postdesk.domain.review_rules import check_approver, check_current_version, check_open
-from postdesk.domain.states import Status
+from postdesk.domain.states import ABANDONED_BY, Status, is_abandoned
 from postdesk.errors import Conflict, FieldError, InvalidLink, InvalidProposal, LinkAlreadyUsed, PostdeskError
 from postdesk.mail import compose, outbox
 from postdesk.observability import logger
@@ -35,7 +35,6 @@ OPEN_FOR = {
 }
 DOING = {MARK_PUBLISHED: "marked_published", PUBLISH_AGAIN: "published_again", ABANDON: "abandoned"}
 MAX_URL = 300
-ABANDONED_BY = "abandoned by "
 _X_POST_URL = re.compile(
     r"https://(?:www\.|mobile\.)?(?:x|twitter)\.com/(i/web|i|[A-Za-z0-9_]{1,15})/status/(\d{1,20})(?:[/?#][^\s\x00-\x1f]*)?"
 )
@@ -60,7 +59,7 @@ def check_link(services: Services, opened: OpenedLink, *, acting: bool) -> None:
             raise Conflict(
                 "publishing again would be refused as a duplicate", "duplicate_cannot_publish_again"
             )
-        if (proposal.status_reason or "").startswith(ABANDONED_BY):
+        if is_abandoned(proposal.status, proposal.status_reason):
             raise Conflict(f"this post was {proposal.status_reason}: it stays as it is", "abandoned_already")
         if acting and services.store.link_was_used(proposal.id, claims.link_id):
             raise LinkAlreadyUsed("this link has already been used", "link_used")

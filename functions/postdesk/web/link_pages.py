@@ -25,7 +25,7 @@ from postdesk.domain.links import (
     OpenedLink,
 )
 from postdesk.domain.review_rules import SelfApproval
-from postdesk.domain.states import Status
+from postdesk.domain.states import Status, is_abandoned
 from postdesk.errors import Conflict, InvalidProposal, StaleVersion
 from postdesk.mail import compose
 from postdesk.templates import kind_choices, render
@@ -112,7 +112,11 @@ class LinkPages:
             time_zone=settings.time_zone,
             title=t["submitted_title"] if sent else t["follow_title"],
             paragraphs=[t["submitted_body"].format(email=proposal.proposer_email)] if sent else [],
-            state=state_name(proposal.status.value, self.language, proposal.status_reason),
+            state=state_name(
+                proposal.status.value,
+                self.language,
+                abandoned=is_abandoned(proposal.status, proposal.status_reason),
+            ),
             next="" if sent else next_sentence,
             actions=[] if sent else [(t[f"{action}_button"], url) for action, url in view.actions],
             proposal=proposal,

@@ -20,14 +20,13 @@ from postdesk.config import (
 )
 from postdesk.domain.addresses import canonical_address
 from postdesk.domain.proposal import AuditEntry, Proposal
-from postdesk.domain.states import Status
+from postdesk.domain.states import Status, is_abandoned
 from postdesk.errors import ConfigurationError, NotFound, PostdeskError
 from postdesk.mail.compose import excerpt
 from postdesk.mail.outbox import ALERT_AFTER_ATTEMPTS
 from postdesk.store.proposals import Vote
 from postdesk.store.table import OutboxItem
 from postdesk.use_cases.morning_run import CLAIM_LEASE
-from postdesk.use_cases.settling import ABANDONED_BY
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
     from postdesk.services import Services
 
 __all__ = [
-    "ABANDONED_BY",
     "ALERT_AFTER_ATTEMPTS",
     "APPROVERS_CACHE_SECONDS",
     "CLAIM_LEASE",
@@ -59,6 +57,7 @@ __all__ = [
     "canonical_address",
     "digest_now",
     "excerpt",
+    "is_abandoned",
     "morning_run_now",
     "retire_signing_keys",
     "rotate_signing_key",

@@ -52,8 +52,8 @@ def needs_a_person(
                     + " — settle it from the alert mail's links, after looking at the account",
                 }
             )
-        elif proposal.status is product.Status.FAILED and not (proposal.status_reason or "").startswith(
-            product.ABANDONED_BY
+        elif proposal.status is product.Status.FAILED and not product.is_abandoned(
+            proposal.status, proposal.status_reason
         ):
             found.append(
                 {"what": "publishing failed", "subject": proposal.id, "detail": proposal.status_reason or ""}
