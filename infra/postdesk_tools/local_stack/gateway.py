@@ -304,7 +304,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             )
             answer = gateway.console_answer(request) if console else gateway.lambda_answer(request)
         except BodyTooLargeError as error:
-            answer = self._too_large(error)
+            answer = self._too_large(error, raw_path)
         except UnsupportedEncodingError as error:
             self.close_connection = True
             answer = json_answer(501, {"message": str(error)})
@@ -324,7 +324,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             (time.monotonic() - started) * 1000,
         )
 
-    def _too_large(self, error: BodyTooLargeError) -> HttpAnswer:
+    def _too_large(self, error: BodyTooLargeError, raw_path: str) -> HttpAnswer:
         if error.limit == API_GATEWAY_MAX_BODY_BYTES:
             message = (
                 "Request Too Long: API Gateway accepts a request body of at most "
@@ -333,7 +333,7 @@ class _GatewayRequestHandler(BaseHTTPRequestHandler):
             )
         else:
             message = f"Request Too Long: the console takes at most {error.limit} bytes, not {error.size}"
-        log.warning("%s %s: %s", self.command, _loggable(request_path(self._target())[0]), message)
+        log.warning("%s %s: %s", self.command, _loggable(raw_path), message)
         return json_answer(413, {"message": message})
 
     def _target(self) -> str:
